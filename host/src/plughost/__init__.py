@@ -1,0 +1,97 @@
+"""plughost: a plugin host for Python.
+
+Plugins are pip-installable distributions that register a class deriving from
+:class:`Plugin` in the ``plughost.plugins`` entry-point group. The host finds
+them through stevedore, validates them against the contract and runs their
+commands. See https://github.com/plughost/plughost for the user guide.
+
+The names below are the whole public API; everything else lives in
+underscored modules and may change. They are imported on first use, so that
+``import plughost`` (and so ``plughost --version`` and ``plughost list``)
+stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "1.0.0"
+
+#: The version of the plugin contract (``MAJOR.MINOR``). A plugin states the
+#: host releases it supports with ``Requires-Dist: plughost>=1.0,<2``.
+API_VERSION = "1.0"
+
+#: The entry-point group plugins register in.
+ENTRY_POINT_GROUP = "plughost.plugins"
+
+__all__ = [
+    "API_VERSION",
+    "ENTRY_POINT_GROUP",
+    "ArgumentError",
+    "CommandError",
+    "CommandFailed",
+    "CommandSpec",
+    "Host",
+    "LoadedPlugin",
+    "Manifest",
+    "ManifestError",
+    "ParamSpec",
+    "PlughostError",
+    "Plugin",
+    "PluginInfo",
+    "PluginNotFound",
+    "PluginState",
+    "PluginUnavailable",
+    "TypeSpec",
+    "__version__",
+    "command",
+]
+
+_LAZY = {
+    "ArgumentError": "_errors",
+    "CommandError": "_errors",
+    "CommandFailed": "_errors",
+    "ManifestError": "_errors",
+    "PlughostError": "_errors",
+    "PluginNotFound": "_errors",
+    "PluginUnavailable": "_errors",
+    "Plugin": "_contract",
+    "command": "_contract",
+    "CommandSpec": "_manifest",
+    "Manifest": "_manifest",
+    "ParamSpec": "_manifest",
+    "TypeSpec": "_manifest",
+    "Host": "_host",
+    "LoadedPlugin": "_host",
+    "PluginInfo": "_host",
+    "PluginState": "_states",
+}
+
+if TYPE_CHECKING:
+    from ._contract import Plugin, command
+    from ._errors import (
+        ArgumentError,
+        CommandError,
+        CommandFailed,
+        ManifestError,
+        PlughostError,
+        PluginNotFound,
+        PluginUnavailable,
+    )
+    from ._host import Host, LoadedPlugin, PluginInfo
+    from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
+    from ._states import PluginState
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'plughost' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"plughost.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,443 @@
+"""The ``plughost`` console script.
+
+Human output goes to stdout, diagnostics to stderr. Errors are one line
+(``error: ...``) that says what to do; a traceback only with ``--debug``.
+Exit codes: 0 ok, 1 the plugin failed (or ``check`` found a plugin that is
+not ok), 2 usage error, 3 plugin not found or not usable, 130 interrupted.
+
+Only what every command needs is imported at module level: discovery
+(stevedore, importlib.metadata) loads when a command asks for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from ._host import Host, PluginInfo
+
+__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_UNAVAILABLE", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3
+EXIT_INTERRUPTED = 130
+
+log = logging.getLogger("plughost")
+
+
+class UsageError(Exception):
+    """A command line that cannot be run; the message says how to fix it."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line and exit with status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def _build_parser() -> _Parser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log what plughost does and show tracebacks of errors",
+    )
+    as_json = argparse.ArgumentParser(add_help=False)
+    as_json.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print JSON on stdout instead of text",
+    )
+    parser = _Parser(
+        prog="plughost",
+        description="Discover, check and run plughost plugins.",
+        parents=[common],
+        epilog="Exit codes: 0 ok, 1 the plugin failed, 2 usage error, 3 plugin not found"
+        " or not usable, 130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"plughost {__version__}")
+    sub = parser.add_subparsers(dest="action", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    sub.add_parser(
+        "list",
+        parents=[common, as_json],
+        help="list the installed plugins and their states (imports no plugin code)",
+        description="List the installed plugins and their states, from metadata"
+        " and earlier checks only: no plugin code is imported.",
+    )
+    p = sub.add_parser(
+        "info",
+        parents=[common, as_json],
+        help="show a plugin's details and commands",
+        description="Show a plugin's distribution, state and commands.",
+    )
+    p.add_argument("name", metavar="NAME", help="the plugin's name")
+    p = sub.add_parser(
+        "run",
+        parents=[common, as_json],
+        help="run a command of a plugin",
+        description="Run COMMAND of plugin NAME. `plughost run NAME --help` lists"
+        " its commands; `plughost run NAME COMMAND --help` its parameters.",
+        usage="plughost run [--json] [--debug] NAME [COMMAND [ARGS ...]]",
+    )
+    p.add_argument("name", metavar="NAME", help="the plugin's name")
+    p.add_argument("rest", nargs=argparse.REMAINDER, metavar="COMMAND [ARGS ...]")
+    p = sub.add_parser(
+        "check",
+        parents=[common, as_json],
+        help="import and validate plugins; exit 1 if any is not ok",
+        description="Import and validate the plugins (all, or those named) and"
+        " report every problem. Exits 1 when any plugin checked is not ok.",
+    )
+    p.add_argument("names", nargs="*", metavar="NAME", help="plugins to check (default: all)")
+    return parser
+
+
+class _Output:
+    """The CLI's own stdout, kept apart from what plugin code prints.
+
+    Before plugin code runs, fd 1 is pointed at stderr (so a plugin's
+    ``print`` or a C extension's write cannot corrupt ``--json`` output) and
+    the CLI writes to a private duplicate of the original stdout.
+    """
+
+    def __init__(self) -> None:
+        self.stream: IO[str] = sys.stdout
+        self.as_json = False
+
+    def shield(self) -> None:
+        """From now on, plugin output goes to stderr; ours to the real stdout."""
+        try:
+            sys.stdout.flush()
+            fd = os.dup(sys.stdout.fileno())
+            os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            # No real file descriptors (an embedding); Python-level only.
+            self.stream = sys.stdout
+            sys.stdout = sys.stderr
+            return
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        self.stream = open(fd, "w", encoding=encoding, errors="backslashreplace", closefd=True)  # noqa: SIM115
+        sys.stdout = sys.stderr
+
+    def write(self, text: str) -> None:
+        """Write ``text`` and a newline."""
+        self.stream.write(text + "\n")
+
+    def flush(self) -> None:
+        """Flush the real stdout."""
+        self.stream.flush()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``plughost`` command line and return its exit code."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args_list[: _first_run_operand(args_list)]
+    _configure_logging(debug)
+    out = _Output()
+    try:
+        parser = _build_parser()
+        args = parser.parse_args(args_list)
+        debug = debug or getattr(args, "debug", False)
+        _configure_logging(debug)
+        out.as_json = getattr(args, "json", False)
+        handler: Callable[[argparse.Namespace, _Output], int] = _HANDLERS[args.action]
+        code = handler(args, out)
+        out.flush()
+        return code
+    except KeyboardInterrupt:
+        print("plughost: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`plughost list | head -1`): stop quietly.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.stream.fileno())
+        except (OSError, ValueError):
+            pass
+        return EXIT_OK
+    except UsageError as exc:
+        return _fail(out, EXIT_USAGE, "UsageError", str(exc), None, debug)
+    except SystemExit as exc:  # argparse's --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        return _report(out, exc, debug)
+
+
+def _first_run_operand(args: list[str]) -> int:
+    """Index after which arguments belong to a plugin (``run NAME ...``)."""
+    try:
+        i = args.index("run")
+    except ValueError:
+        return len(args)
+    for j in range(i + 1, len(args)):
+        if not args[j].startswith("-"):
+            return j + 1
+    return len(args)
+
+
+def _configure_logging(debug: bool) -> None:
+    root = logging.getLogger("plughost")
+    for h in list(root.handlers):
+        if getattr(h, "_plughost_cli", False):
+            root.removeHandler(h)
+    handler = logging.StreamHandler(sys.stderr)
+    handler._plughost_cli = True  # type: ignore[attr-defined]
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s" if not debug else
+                                           "%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logging.addLevelName(logging.WARNING, "warning")
+    logging.addLevelName(logging.ERROR, "error")
+
+
+def _report(out: _Output, exc: Exception, debug: bool) -> int:
+    from ._errors import ArgumentError, CommandFailed, PlughostError, PluginUnavailable
+
+    if isinstance(exc, PluginUnavailable):
+        code = EXIT_UNAVAILABLE
+    elif isinstance(exc, ArgumentError):
+        code = EXIT_USAGE
+    elif isinstance(exc, PlughostError):
+        code = EXIT_FAILED
+    else:
+        message = (
+            f"internal error: {type(exc).__name__}: {exc}; run with --debug for the"
+            " traceback and report it to plughost"
+        )
+        return _fail(out, EXIT_FAILED, type(exc).__name__, message, exc, debug)
+    details = exc.details if isinstance(exc, CommandFailed) else None
+    if debug and details:
+        print(details.rstrip(), file=sys.stderr)
+        return _fail(out, code, type(exc).__name__, str(exc), None, debug, exc)
+    return _fail(out, code, type(exc).__name__, str(exc), exc, debug)
+
+
+def _fail(
+    out: _Output,
+    code: int,
+    kind: str,
+    message: str,
+    exc: BaseException | None,
+    debug: bool,
+    source: BaseException | None = None,
+) -> int:
+    if debug and exc is not None:
+        import traceback
+
+        traceback.print_exception(exc, file=sys.stderr)
+    print(f"error: {message}", file=sys.stderr)
+    if out.as_json:
+        import json
+
+        error: dict[str, Any] = {"type": kind, "message": message, "exit_code": code}
+        failed = source or exc
+        for attr in ("plugin", "command", "state", "error_type", "error_message"):
+            value = getattr(failed, attr, None)
+            if value is not None:
+                error[attr] = value
+        try:
+            out.write(json.dumps({"error": error}, ensure_ascii=False))
+            out.flush()
+        except (BrokenPipeError, OSError):
+            pass
+    return code
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def _host() -> Host:
+    from ._host import Host
+
+    return Host()
+
+
+def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
+    plugins = _host().plugins()
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps([p.to_dict() for p in plugins], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not plugins:
+        out.write("no plugins installed; install one with `pip install plughost-greeter`")
+        return EXIT_OK
+    rows = [("NAME", "STATE", "DISTRIBUTION", "SUMMARY")]
+    for p in plugins:
+        dist = f"{p.distribution} {p.version}" if p.distribution else "-"
+        shown = p.summary if p.state.value in ("ok", "unchecked") else p.reason
+        rows.append((p.name, p.state.value, dist, shown))
+    _table(out, rows)
+    unchecked = [p.name for p in plugins if p.state.value == "unchecked"]
+    if unchecked:
+        print(
+            f"note: {len(unchecked)} plugin(s) not checked since installed or changed;"
+            " `plughost check` imports and validates them",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _table(out: _Output, rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+        out.write("  ".join([*cells, row[-1]]).rstrip())
+
+
+def _cmd_info(args: argparse.Namespace, out: _Output) -> int:
+    from ._states import PluginState
+
+    _check_name(args.name)
+    host = _host()
+    info = host.info(args.name)
+    if info.state is PluginState.UNCHECKED or (info.state is PluginState.OK and not info.manifest):
+        out.shield()
+        info = host.check([args.name])[0]
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps(info.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_info(out, info)
+    return EXIT_OK if info.state is PluginState.OK else EXIT_UNAVAILABLE
+
+
+def _print_info(out: _Output, info: PluginInfo) -> None:
+    out.write(f"{info.name}: {info.summary}" if info.summary else info.name)
+    out.write(f"  state:        {info.state.value}")
+    if info.reason:
+        out.write(f"  reason:       {info.reason}")
+    for problem in info.problems[1:]:
+        out.write(f"                {problem}")
+    if info.distribution:
+        out.write(f"  distribution: {info.distribution} {info.version}")
+    if info.target:
+        out.write(f"  entry point:  {info.target}")
+    if info.requires:
+        out.write(f"  requires:     {info.requires}")
+    if info.manifest is None:
+        return
+    if info.manifest.description:
+        out.write("")
+        for line in info.manifest.description.splitlines():
+            out.write(f"  {line}".rstrip())
+    out.write("")
+    out.write("commands:")
+    for cmd in info.manifest.commands:
+        params = " ".join(
+            p.name.upper()
+            if p.required
+            else f"[--{p.name.replace('_', '-')}"
+            + ("" if p.type.kind == "boolean" else f" {p.name.upper()}")
+            + "]"
+            for p in cmd.params
+        )
+        out.write(f"  {cmd.name} {params}".rstrip())
+        out.write(f"      {cmd.help}")
+        for p in cmd.params:
+            extra = f" (default: {_format_scalar(p.default)})" if not p.required else ""
+            help_ = f": {p.help}" if p.help else ""
+            out.write(f"      {p.name}  {p.type.describe()}{extra}{help_}")
+        out.write(f"      returns {cmd.returns.describe()}")
+
+
+def _cmd_check(args: argparse.Namespace, out: _Output) -> int:
+    for name in args.names:
+        _check_name(name)
+    out.shield()
+    results = _host().check(args.names or None)
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        if not results:
+            out.write("no plugins installed")
+        width = max((len(r.name) for r in results), default=0)
+        for r in results:
+            if r.state.value == "ok":
+                out.write(f"{r.name.ljust(width)}  ok")
+                continue
+            problems = r.problems or (r.reason,)
+            out.write(f"{r.name.ljust(width)}  {r.state.value}: {problems[0]}")
+            for problem in problems[1:]:
+                out.write(f"{' ' * width}  {' ' * len(r.state.value)}  {problem}")
+    return EXIT_OK if all(r.state.value == "ok" for r in results) else EXIT_FAILED
+
+
+def _cmd_run(args: argparse.Namespace, out: _Output) -> int:
+    from ._runargs import parse_command_line
+
+    _check_name(args.name)
+    out.shield()
+    host = _host()
+    with host.load(args.name) as plugin:
+        request = parse_command_line(plugin.manifest, list(args.rest), prog=f"plughost run {args.name}")
+        out.as_json = out.as_json or request.as_json
+        if request.command is None:
+            out.write(request.help_text)
+            return EXIT_OK
+        result = plugin.call(request.command, **request.arguments)
+    if out.as_json:
+        import json
+
+        out.write(json.dumps(result, ensure_ascii=False))
+    else:
+        text = _format_result(result)
+        if text:
+            out.write(text)
+    return EXIT_OK
+
+
+def _format_scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _format_result(value: object) -> str:
+    """A command's result as a person reads it."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(_format_scalar(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_format_scalar(v)}" for k, v in value.items())
+    return _format_scalar(value)
+
+
+_NAME_LIMIT = 100
+
+
+def _check_name(name: str) -> None:
+    """Refuse a plugin name that no entry point could have, before discovery."""
+    if not name or len(name) > _NAME_LIMIT or any(c in name for c in ":/\\\n\r\0"):
+        shown = repr(name if len(name) <= 40 else name[:37] + "...")
+        raise UsageError(
+            f"{shown} is not a plugin name; run `plughost list` to see the installed plugins"
+        )
+
+
+_HANDLERS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
+    "list": _cmd_list,
+    "info": _cmd_info,
+    "run": _cmd_run,
+    "check": _cmd_check,
+}
+

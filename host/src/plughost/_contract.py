@@ -1,0 +1,61 @@
+"""What a plugin author writes against: the ``Plugin`` base class and ``@command``."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, TypeVar, overload
+
+__all__ = ["COMMAND_MARK", "Plugin", "command"]
+
+#: The attribute ``@command`` sets on a function; its value is the command name.
+COMMAND_MARK = "__plughost_command__"
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+class Plugin(abc.ABC):  # noqa: B024 - commands, not abstract methods, make a plugin
+    """The base class of every plughost plugin.
+
+    Subclass it, give the class a docstring (its first line is the plugin's
+    summary) and mark each command method with :func:`command`. The host
+    creates one instance with no arguments and then calls its commands with
+    keyword arguments checked against the manifest.
+
+    ``settings`` holds the plugin's settings from the user's configuration,
+    a read-only mapping (empty until the host has set it, so read it in
+    commands rather than in ``__init__``).
+    """
+
+    settings: Mapping[str, Any] = _EMPTY
+
+
+@overload
+def command(func: _F, /) -> _F: ...
+
+
+@overload
+def command(*, name: str | None = None) -> Callable[[_F], _F]: ...
+
+
+def command(
+    func: _F | None = None, /, *, name: str | None = None
+) -> _F | Callable[[_F], _F]:
+    """Mark a plugin method as a command.
+
+    Use it bare (``@command``) or with a name other than the method's
+    (``@command(name="to-upper")``). The method must annotate every parameter
+    and its return with supported types; the first line of its docstring is
+    the command's help.
+    """
+
+    def mark(f: _F) -> _F:
+        setattr(f, COMMAND_MARK, name or f.__name__)
+        return f
+
+    if func is not None:
+        return mark(func)
+    return mark

@@ -1,0 +1,214 @@
+"""Find the plugins' entry points and the distributions behind them.
+
+stevedore lists the entry points of the group (through its own cache). What
+stevedore does not give, the host adds here: the distribution behind each
+entry point (stevedore's cached entry points have lost ``.dist``), the
+distribution's version and its requirement on plughost, and a cross-check:
+an entry point that no installed distribution declares (a stale or poisoned
+cache) is never trusted. Nothing here imports plugin code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import importlib.metadata
+
+__all__ = ["Candidate", "DistInfo", "canonical_name", "find_candidates"]
+
+log = logging.getLogger(__name__)
+
+_CANONICAL = re.compile(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """The normalised form of a distribution name (PEP 503)."""
+    return _CANONICAL.sub("-", name).lower()
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    """A distribution that provides plugins, read from its metadata.
+
+    ``requires`` holds its ``Requires-Dist`` entries, ``path`` the folder of
+    its metadata (``*.dist-info``) when there is one, ``files`` its RECORD
+    entries resolved to absolute paths.
+    """
+
+    name: str
+    version: str
+    requires: tuple[str, ...] = ()
+    path: str | None = None
+    summary: str = ""
+    files: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def key(self) -> str:
+        """The canonical name, for comparisons."""
+        return canonical_name(self.name)
+
+    def label(self) -> str:
+        """``name version``, as messages show a distribution."""
+        return f"{self.name} {self.version}"
+
+    def fingerprint(self) -> str:
+        """A digest that changes whenever the distribution's files change.
+
+        It covers the metadata folder and every file named in RECORD by
+        path, size and modification time, so an upgrade, a reinstall or an
+        edit in place is noticed without reading file contents.
+        """
+        h = hashlib.sha256()
+        h.update(f"{self.name}\0{self.version}\0{self.path}\0".encode())
+        paths = list(self.files)
+        if self.path:
+            try:
+                paths.extend(os.path.join(self.path, n) for n in sorted(os.listdir(self.path)))
+            except OSError:
+                pass
+        for p in paths:
+            try:
+                st = os.stat(p)
+                h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            except OSError:
+                h.update(f"{p}\0missing\n".encode())
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One entry point of the group with the distribution that declares it.
+
+    ``value`` is the entry point's target (``module:attr``). ``shadowed``
+    lists further copies of the same distribution later on ``sys.path``,
+    which are not used.
+    """
+
+    name: str
+    value: str
+    group: str
+    dist: DistInfo | None
+    shadowed: tuple[DistInfo, ...] = ()
+
+    def entry_point(self) -> importlib.metadata.EntryPoint:
+        """An importlib EntryPoint for loading the target."""
+        import importlib.metadata
+
+        return importlib.metadata.EntryPoint(self.name, self.value, self.group)
+
+
+def _declares_group(text: str, group: str) -> bool:
+    return re.search(rf"^\s*\[\s*{re.escape(group)}\s*\]", text, re.MULTILINE) is not None
+
+
+def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:
+    meta = dist.metadata
+    files: list[str] = []
+    for f in dist.files or ():
+        try:
+            files.append(os.fspath(dist.locate_file(f)))
+        except Exception:  # noqa: BLE001 - a strange RECORD only weakens the fingerprint
+            continue
+    path = getattr(dist, "_path", None)
+    return DistInfo(
+        name=meta["Name"] or "UNKNOWN",
+        version=meta["Version"] or "0",
+        requires=tuple(dist.requires or ()),
+        path=os.fspath(path) if path is not None else None,
+        summary=(meta["Summary"] or "").strip(),
+        files=tuple(files),
+    )
+
+
+def _declared_entry_points(group: str) -> list[tuple[str, str, DistInfo, list[DistInfo]]]:
+    """Every entry point of ``group`` declared by an installed distribution.
+
+    Distributions are visited in ``sys.path`` order; when the same
+    distribution is installed twice (a user site and a venv, a stale copy),
+    the first copy is used and the others are returned as shadowed.
+    """
+    import importlib.metadata
+
+    first: dict[str, DistInfo] = {}
+    shadowed: dict[str, list[DistInfo]] = {}
+    declared: list[tuple[str, str, str]] = []
+    for dist in importlib.metadata.distributions():
+        try:
+            text = dist.read_text("entry_points.txt")
+        except (OSError, UnicodeDecodeError) as exc:
+            log.warning("cannot read the entry points of %s: %s", dist, exc)
+            continue
+        if not text or not _declares_group(text, group):
+            continue
+        info = _dist_info(dist)
+        if info.key in first:
+            shadowed.setdefault(info.key, []).append(info)
+            log.debug("%s at %s is shadowed by %s", info.label(), info.path, first[info.key].path)
+            continue
+        first[info.key] = info
+        for ep in dist.entry_points.select(group=group):
+            declared.append((ep.name, ep.value, info.key))
+    return [(n, v, first[k], shadowed.get(k, [])) for n, v, k in declared]
+
+
+def _stevedore_entry_points(group: str) -> list[tuple[str, str]]:
+    from stevedore import ExtensionManager
+    from stevedore.named import NamedExtensionManager
+
+    # stevedore keeps a per-class copy of each group's entry points; drop it so
+    # that a Host made after an install sees the new state of the metadata.
+    ExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
+    manager: NamedExtensionManager[object] = NamedExtensionManager(
+        group, names=[], on_missing_entrypoints_callback=None
+    )
+    return [(ep.name, ep.value) for ep in manager.list_entry_points()]
+
+
+def find_candidates(group: str) -> list[Candidate]:
+    """List the group's entry points through stevedore, each with its distribution.
+
+    An entry point that stevedore reports but that no installed distribution
+    declares is dropped with a warning: it can only come from a stale or
+    tampered cache, and loading it would run code nobody installed.
+    """
+    listed = _stevedore_entry_points(group)
+    declared = _declared_entry_points(group)
+    by_target: dict[tuple[str, str], list[tuple[DistInfo, list[DistInfo]]]] = {}
+    for name, value, dist, shadowed in declared:
+        by_target.setdefault((name, value), []).append((dist, shadowed))
+    result: list[Candidate] = []
+    seen: set[tuple[str, str]] = set()
+    for name, value in _unique(listed):
+        owners = by_target.get((name, value))
+        if owners is None:
+            log.warning(
+                "ignoring entry point %s = %s in %s: no installed distribution"
+                " declares it (a stale entry-point cache?); clear"
+                " ~/.cache/python-entrypoints if this persists",
+                name,
+                value,
+                group,
+            )
+            continue
+        seen.add((name, value))
+        for dist, shadowed in owners:
+            result.append(Candidate(name, value, group, dist, tuple(shadowed)))
+    for (name, value), owners in by_target.items():
+        if (name, value) not in seen:
+            # Declared in metadata but not (yet) in stevedore's view: its
+            # cache is older than the install. The metadata is the truth.
+            log.debug("entry point %s = %s missing from stevedore's cache", name, value)
+            for dist, shadowed in owners:
+                result.append(Candidate(name, value, group, dist, tuple(shadowed)))
+    return result
+
+
+def _unique(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(items))

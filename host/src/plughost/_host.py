@@ -1,0 +1,453 @@
+"""The Host: discovery results, states, loading and calling.
+
+A ``Host`` holds everything the CLI knows; a library user builds one and does
+what the CLI does. There is no global state: tests build their own hosts,
+either over the real installed distributions or straight from plugin
+classes (``Host.from_classes``), which skips discovery.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import traceback
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType, TracebackType
+from typing import Any
+
+from . import API_VERSION, ENTRY_POINT_GROUP, __version__
+from ._calls import check_arguments, find_command, normalise_result
+from ._compat import check_compatibility
+from ._discovery import Candidate, find_candidates
+from ._errors import CommandError, CommandFailed, PluginNotFound, PluginUnavailable
+from ._manifest import Manifest
+from ._records import CheckRecord, CheckRecords, default_cache_dir
+from ._states import PluginState
+from ._validation import validate_plugin_class
+
+__all__ = ["Host", "LoadedPlugin", "PluginInfo"]
+
+log = logging.getLogger(__name__)
+
+_METADATA_STATES = (PluginState.DISABLED, PluginState.CONFLICT, PluginState.INCOMPATIBLE)
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What the host knows of one plugin.
+
+    ``state`` is decided from metadata for ``disabled``, ``conflict`` and
+    ``incompatible``; otherwise it comes from importing and validating the
+    plugin, now or in an earlier check whose record still matches the
+    distribution's files (``checked`` says which). ``unchecked`` means it has
+    not been imported and validated since it was installed or changed.
+    ``reason`` is one line with the fix when the state is not ``ok``;
+    ``problems`` lists every validation problem of an ``invalid`` plugin.
+    """
+
+    name: str
+    state: PluginState
+    reason: str = ""
+    target: str | None = None
+    distribution: str | None = None
+    version: str | None = None
+    requires: str | None = None
+    summary: str = ""
+    manifest: Manifest | None = None
+    problems: tuple[str, ...] = ()
+    checked: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON data printed by ``plughost list --json`` and friends."""
+        return {
+            "name": self.name,
+            "state": self.state.value,
+            "reason": self.reason,
+            "problems": list(self.problems),
+            "entry_point": self.target,
+            "distribution": self.distribution,
+            "version": self.version,
+            "requires": self.requires,
+            "summary": self.summary,
+            "checked": self.checked,
+            "manifest": None if self.manifest is None else self.manifest.to_dict(),
+        }
+
+
+@dataclass
+class _Entry:
+    """A plugin name with everything decided about it from metadata."""
+
+    name: str
+    candidate: Candidate | None
+    state: PluginState
+    reason: str = ""
+    requires: str | None = None
+    cls: object = None
+
+
+class LoadedPlugin:
+    """A plugin ready to be called, made by :meth:`Host.load`.
+
+    Use it as a context manager, or call :meth:`close` when done; calls after
+    ``close`` are refused. ``call`` checks the arguments against the manifest
+    before any plugin code runs and raises :class:`plughost.CommandFailed`
+    when the command raises.
+    """
+
+    def __init__(self, manifest: Manifest, plugin: object, methods: Mapping[str, str]) -> None:
+        self.manifest = manifest
+        self.plugin = plugin
+        self._methods = dict(methods)
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        """The plugin's name."""
+        return self.manifest.name
+
+    def call(self, command: str, /, **arguments: Any) -> Any:
+        """Call ``command`` with keyword ``arguments`` and return its result."""
+        if self._closed:
+            raise PluginUnavailable(
+                f"plugin {self.name!r} was closed; load it again with Host.load",
+                plugin=self.name,
+                distribution=self.manifest.distribution,
+                state="closed",
+            )
+        spec = find_command(self.manifest, command)
+        kwargs = check_arguments(self.manifest, spec, arguments)
+        method = getattr(self.plugin, self._methods[spec.name])
+        try:
+            value = method(**kwargs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SystemExit from a plugin is a failure too
+            raise CommandFailed(
+                plugin=self.name,
+                distribution=self.manifest.distribution,
+                command=spec.name,
+                error_type=type(exc).__name__,
+                error_message=str(exc) or type(exc).__name__,
+                details="".join(traceback.format_exception(exc)),
+            ) from exc
+        ok, result = normalise_result(spec, value)
+        if not ok:
+            raise CommandFailed(
+                plugin=self.name,
+                distribution=self.manifest.distribution,
+                command=spec.name,
+                error_type="TypeError",
+                error_message=f"returned {_short(value)}, but its annotation promises"
+                f" {spec.returns.describe()}",
+            )
+        return result
+
+    def close(self) -> None:
+        """Release the plugin; idempotent."""
+        self._closed = True
+
+    def __enter__(self) -> LoadedPlugin:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class Host:
+    """Discovers, checks, loads and calls plugins.
+
+    ``Host()`` discovers the plugins installed in this environment (the
+    ``plughost.plugins`` entry points) the first time it is asked.
+    ``disable`` names plugins that must not load (shown as ``disabled``, never
+    imported). ``cache_dir`` is where check records are kept (default: the
+    user cache directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False``
+    neither reads nor writes them.
+    """
+
+    def __init__(
+        self,
+        *,
+        disable: Iterable[str] = (),
+        cache_dir: str | Path | None = None,
+        remember: bool = True,
+        group: str = ENTRY_POINT_GROUP,
+    ) -> None:
+        self._group = group
+        self._disable = frozenset(disable)
+        self._classes: dict[str, object] | None = None
+        self._entries: dict[str, _Entry] | None = None
+        self._records = (
+            CheckRecords(Path(cache_dir) if cache_dir else default_cache_dir(), __version__)
+            if remember
+            else None
+        )
+
+    @classmethod
+    def from_classes(cls, classes: Mapping[str, object], *, disable: Iterable[str] = ()) -> Host:
+        """A host over the given plugin classes, without discovery.
+
+        Keys are plugin names; values are what an entry point would load
+        (normally a ``Plugin`` subclass). Meant for tests and embedding.
+        """
+        host = cls(disable=disable, remember=False)
+        host._classes = dict(classes)
+        return host
+
+    # -- metadata ---------------------------------------------------------
+
+    def _discover(self) -> dict[str, _Entry]:
+        if self._entries is not None:
+            return self._entries
+        entries: dict[str, _Entry] = {}
+        if self._classes is not None:
+            for name, obj in self._classes.items():
+                entries[name] = _Entry(name, None, PluginState.UNCHECKED, cls=obj)
+        else:
+            by_name: dict[str, list[Candidate]] = {}
+            for cand in find_candidates(self._group):
+                by_name.setdefault(cand.name, []).append(cand)
+            for name, cands in by_name.items():
+                entries[name] = self._decide(name, cands)
+        for name in self._disable & entries.keys():
+            entry = entries[name]
+            entry.state = PluginState.DISABLED
+            entry.reason = f"plugin {name!r} is disabled by the host's settings; enable it there"
+        self._entries = dict(sorted(entries.items()))
+        return self._entries
+
+    def _decide(self, name: str, cands: list[Candidate]) -> _Entry:
+        dists = {c.dist.key: c for c in cands if c.dist is not None}
+        if len(dists) > 1:
+            ordered = sorted(dists.values(), key=lambda c: c.dist.key if c.dist else "")
+            labels = " and ".join(c.dist.label() for c in ordered if c.dist)
+            names = " or ".join(c.dist.name for c in ordered if c.dist)
+            reason = (
+                f"plugin name {name!r} is provided by both {labels}; neither is"
+                f" loaded until one is uninstalled (pip uninstall {names})"
+            )
+            return _Entry(name, None, PluginState.CONFLICT, reason)
+        cand = cands[0]
+        if cand.dist is None:
+            return _Entry(name, cand, PluginState.UNCHECKED)
+        compat = check_compatibility(name, cand.dist, __version__, API_VERSION)
+        if not compat.ok:
+            return _Entry(
+                name, cand, PluginState.INCOMPATIBLE, compat.reason, requires=compat.requirement
+            )
+        return _Entry(name, cand, PluginState.UNCHECKED, requires=compat.requirement)
+
+    def names(self) -> list[str]:
+        """The names of all discovered plugins, whatever their state."""
+        return list(self._discover())
+
+    def plugins(self) -> list[PluginInfo]:
+        """Every plugin with its state, from metadata and check records only.
+
+        Imports no plugin code.
+        """
+        return [self._info(e) for e in self._discover().values()]
+
+    def info(self, name: str) -> PluginInfo:
+        """What is known of plugin ``name`` without importing it."""
+        return self._info(self._entry(name))
+
+    def _entry(self, name: str) -> _Entry:
+        entries = self._discover()
+        entry = entries.get(name)
+        if entry is None:
+            raise PluginNotFound(name, difflib.get_close_matches(name, list(entries), n=2))
+        return entry
+
+    def _info(self, entry: _Entry, **fresh: Any) -> PluginInfo:
+        cand = entry.candidate
+        dist = cand.dist if cand else None
+        base: dict[str, Any] = {
+            "name": entry.name,
+            "state": entry.state,
+            "reason": entry.reason,
+            "target": cand.value if cand else None,
+            "distribution": dist.name if dist else None,
+            "version": dist.version if dist else None,
+            "requires": entry.requires,
+            "summary": dist.summary if dist else "",
+        }
+        if entry.state is PluginState.CONFLICT:
+            base["distribution"] = base["version"] = None
+        if fresh:
+            base.update(fresh)
+        elif entry.state is PluginState.UNCHECKED:
+            record = self._record(entry)
+            if record is not None:
+                base.update(self._from_record(record))
+            else:
+                base["reason"] = (
+                    f"plugin {entry.name!r} has not been checked since it was installed"
+                    f" or changed; run `plughost check {entry.name}`"
+                )
+        return PluginInfo(**base)
+
+    def _record_key(self, entry: _Entry) -> tuple[str, str] | None:
+        cand = entry.candidate
+        if self._records is None or cand is None or cand.dist is None:
+            return None
+        return f"{entry.name}={cand.value}@{cand.dist.key}", cand.dist.fingerprint()
+
+    def _record(self, entry: _Entry) -> CheckRecord | None:
+        key = self._record_key(entry)
+        if key is None or self._records is None:
+            return None
+        return self._records.get(*key)
+
+    @staticmethod
+    def _from_record(record: CheckRecord) -> dict[str, Any]:
+        manifest = None
+        if record.manifest is not None:
+            try:
+                manifest = Manifest.from_dict(record.manifest)
+            except Exception:  # noqa: BLE001 - a bad record is just not trusted
+                return {}
+        try:
+            state = PluginState(record.state)
+        except ValueError:
+            return {}
+        fields: dict[str, Any] = {"state": state, "reason": record.reason, "checked": True}
+        if manifest is not None:
+            fields["manifest"] = manifest
+            fields["summary"] = manifest.summary
+        if state is PluginState.INVALID:
+            fields["problems"] = tuple(record.reason.split("\n"))
+            fields["reason"] = record.reason.split("\n")[0]
+        return fields
+
+    # -- import and validation --------------------------------------------
+
+    def check(self, names: Iterable[str] | None = None) -> list[PluginInfo]:
+        """Import and validate plugins (all, or those named); return their states.
+
+        A plugin that fails never stops the others. Outcomes are recorded so
+        that ``plugins()`` can report them while the files stay unchanged.
+        """
+        entries = self._discover()
+        chosen = list(entries.values()) if names is None else [self._entry(n) for n in names]
+        result = []
+        for entry in chosen:
+            if entry.state in _METADATA_STATES:
+                result.append(self._info(entry))
+                continue
+            result.append(self._examine(entry)[0])
+        return result
+
+    def _examine(
+        self, entry: _Entry
+    ) -> tuple[PluginInfo, tuple[object, Manifest, Mapping[str, str]] | None]:
+        """Import, validate and instantiate; return the info and the live parts."""
+        cand = entry.candidate
+        dist = cand.dist if cand else None
+        problems: tuple[str, ...] = ()
+        manifest = None
+        live = None
+        origin = f"plugin {entry.name!r}" + (f" ({dist.label()})" if dist else "")
+        try:
+            obj = cand.entry_point().load() if cand is not None else entry.cls
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - SystemExit and AssertionError too
+            state, reason = PluginState.BROKEN, (
+                f"{origin} failed to import: {_one_line(exc)}; fix or reinstall"
+                f" {dist.name if dist else 'it'}, or uninstall it"
+            )
+        else:
+            validation = validate_plugin_class(
+                obj,
+                name=entry.name,
+                distribution=dist.name if dist else None,
+                version=dist.version if dist else None,
+            )
+            if validation.manifest is None:
+                problems = validation.problems
+                state, reason = PluginState.INVALID, problems[0]
+                if len(problems) > 1:
+                    reason += f" (and {len(problems) - 1} more problem(s))"
+            else:
+                manifest = validation.manifest
+                try:
+                    instance = obj()  # type: ignore[operator]
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # noqa: BLE001
+                    state, reason = PluginState.BROKEN, (
+                        f"{origin} failed to start: {_one_line(exc)} raised in"
+                        f" {getattr(obj, '__qualname__', '?')}.__init__; fix or"
+                        f" reinstall {dist.name if dist else 'it'}, or uninstall it"
+                    )
+                else:
+                    state, reason = PluginState.OK, ""
+                    instance.settings = MappingProxyType({})
+                    live = (instance, manifest, validation.methods)
+        key = self._record_key(entry)
+        if key is not None and self._records is not None:
+            stored = "\n".join(problems) if problems else reason
+            self._records.put(
+                key[0],
+                CheckRecord(
+                    key[1], state.value, stored, manifest.to_dict() if manifest else None
+                ),
+            )
+        info = self._info(
+            entry,
+            state=state,
+            reason=reason,
+            problems=problems,
+            manifest=manifest,
+            summary=manifest.summary if manifest else (dist.summary if dist else ""),
+            checked=True,
+        )
+        return info, live
+
+    def load(self, name: str) -> LoadedPlugin:
+        """Import, validate and instantiate plugin ``name``; only that plugin.
+
+        Raises :class:`plughost.PluginNotFound` for an unknown name and
+        :class:`plughost.PluginUnavailable` (with the state and the reason)
+        when the plugin is not usable.
+        """
+        entry = self._entry(name)
+        if entry.state in _METADATA_STATES:
+            info = self._info(entry)
+            raise PluginUnavailable(
+                info.reason, plugin=name, distribution=info.distribution, state=info.state.value
+            )
+        info, live = self._examine(entry)
+        if live is None:
+            raise PluginUnavailable(
+                info.reason, plugin=name, distribution=info.distribution, state=info.state.value
+            )
+        instance, manifest, methods = live
+        return LoadedPlugin(manifest, instance, methods)
+
+    def call(self, name: str, command: str, /, **arguments: Any) -> Any:
+        """Load plugin ``name``, call ``command`` with ``arguments``, close it."""
+        with self.load(name) as plugin:
+            return plugin.call(command, **arguments)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if isinstance(exc, SystemExit):
+        text = f"exit status {exc.code!r}" if exc.code is not None else "no status"
+    if len(text) > 300:
+        text = text[:297] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -1,0 +1,185 @@
+"""Turn ``plughost run NAME COMMAND ARGS...`` into a call, from the manifest alone.
+
+Required parameters become positional arguments, the others ``--options``
+(bools ``--x/--no-x``), a ``Literal`` a set of choices and a ``list`` repeated
+values. Options the user leaves out are not passed, so the plugin's own
+defaults apply.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
+
+__all__ = ["RunRequest", "parse_command_line"]
+
+_JSON = "plughost:json"
+_DEBUG = "plughost:debug"
+
+
+@dataclass
+class RunRequest:
+    """What the command line asks for: a command and its arguments, or help."""
+
+    command: str | None
+    arguments: dict[str, Any] = field(default_factory=dict)
+    as_json: bool = False
+    help_text: str = ""
+    help_requested: bool = False
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        from ._cli import UsageError
+
+        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
+
+
+def _host_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json",
+        dest=_JSON,
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print the result as JSON",
+    )
+    parser.add_argument(
+        "--debug", dest=_DEBUG, action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+    parser.add_argument(
+        "-h", "--help", action="store_true", default=argparse.SUPPRESS, help="show this help and exit"
+    )
+
+
+def _build(manifest: Manifest, prog: str) -> tuple[_Parser, dict[str, _Parser]]:
+    top = _Parser(
+        prog=prog,
+        description="\n\n".join(x for x in (manifest.summary, manifest.description) if x),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        add_help=False,
+        usage=f"{prog} [--json] COMMAND [ARGS ...]",
+    )
+    _host_options(top)
+    sub = top.add_subparsers(dest="plughost:command", metavar="COMMAND", parser_class=_Parser)
+    commands: dict[str, _Parser] = {}
+    for cmd in manifest.commands:
+        p = sub.add_parser(
+            cmd.name,
+            prog=f"{prog} {cmd.name}",
+            help=cmd.help,
+            description="\n\n".join(x for x in (cmd.help, cmd.description) if x),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            add_help=False,
+        )
+        _host_options(p)
+        for param in cmd.params:
+            _add_param(p, param)
+        commands[cmd.name] = p
+    return top, commands
+
+
+def _add_param(parser: argparse.ArgumentParser, param: ParamSpec) -> None:
+    t = param.type
+    base = t.items if t.kind == "array" and t.items is not None else t
+    convert = _converter(base)
+    choices = list(base.enum) if base.enum is not None else None
+    help_ = param.help or ""
+    if not param.required:
+        default = "none" if param.default is None else _show(param.default)
+        help_ = f"{help_} (default: {default})".strip()
+    kwargs: dict[str, Any] = {"help": help_ or None, "default": argparse.SUPPRESS}
+    if param.required:
+        kwargs["metavar"] = param.name.upper() if choices is None else None
+        if t.kind == "array":
+            kwargs["nargs"] = "+"
+        parser.add_argument(param.name, type=convert, choices=choices, **kwargs)
+        return
+    flag = "--" + param.name.replace("_", "-")
+    if t.kind == "boolean":
+        parser.add_argument(flag, dest=param.name, action=argparse.BooleanOptionalAction, **kwargs)
+        return
+    if t.kind == "array":
+        kwargs["action"] = "append"
+        kwargs["help"] = f"{help_} (repeat for several values)".strip()
+    kwargs["metavar"] = param.name.upper() if choices is None else None
+    parser.add_argument(flag, dest=param.name, type=convert, choices=choices, **kwargs)
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return " ".join(_show(v) for v in value) or "none"
+    return str(value)
+
+
+def _converter(t: TypeSpec) -> Callable[[str], Any]:
+    if t.kind == "integer":
+
+        def integer(text: str) -> int:
+            try:
+                return int(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+
+        return integer
+    if t.kind == "number":
+
+        def number(text: str) -> float:
+            try:
+                value = float(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+            if not math.isfinite(value):
+                raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+            return value
+
+        return number
+    if t.kind == "boolean":
+
+        def boolean(text: str) -> bool:
+            word = text.strip().lower()
+            if word in ("true", "yes", "on", "1"):
+                return True
+            if word in ("false", "no", "off", "0"):
+                return False
+            raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
+
+        return boolean
+    return str
+
+
+def parse_command_line(manifest: Manifest, argv: Sequence[str], *, prog: str) -> RunRequest:
+    """Parse the words after ``plughost run NAME`` against ``manifest``.
+
+    Raises the CLI's UsageError (exit status 2) for words that do not fit.
+    """
+    top, commands = _build(manifest, prog)
+    words = list(argv)
+    before_dashdash = words[: words.index("--")] if "--" in words else words
+    wants_help = any(w in ("-h", "--help") for w in before_dashdash)
+    as_json = "--json" in before_dashdash
+    if wants_help:
+        command = next((w for w in before_dashdash if not w.startswith("-")), None)
+        parser = commands.get(command, top) if command else top
+        return RunRequest(None, as_json=as_json, help_text=parser.format_help().rstrip(),
+                          help_requested=True)
+    if not any(not w.startswith("-") for w in before_dashdash):
+        from ._cli import UsageError
+
+        names = ", ".join(c.name for c in manifest.commands)
+        raise UsageError(f"{prog}: give a command ({names}) (see `{prog} --help`)")
+    namespace = top.parse_args(words)
+    values = vars(namespace)
+    command = values.pop("plughost:command")
+    as_json = bool(values.pop(_JSON, False))
+    values.pop(_DEBUG, None)
+    values.pop("help", None)
+    spec: CommandSpec | None = manifest.command(command)
+    assert spec is not None
+    return RunRequest(command, values, as_json)

@@ -1,0 +1,343 @@
+"""Is this really a plughost plugin? Derive the manifest from a class.
+
+Validation collects every problem at once: the author fixes them in one go
+instead of one per release. Each problem names the plugin, its distribution
+and what to change.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union, get_args, get_origin
+
+from ._contract import COMMAND_MARK, Plugin
+from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec, enum_kind
+
+__all__ = ["RESERVED_OPTIONS", "Validation", "validate_plugin_class"]
+
+#: Options the host itself takes on ``plughost run ... COMMAND``; a plugin's
+#: optional parameter may not be called this (its ``--option`` would clash).
+RESERVED_OPTIONS = frozenset({"help", "json", "debug", "isolated", "timeout"})
+
+_SUPPORTED = "str, int, float, bool, Literal[...], list[...] of those, or X | None"
+_SCALAR_KINDS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
+_COMMAND_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The outcome of validating a plugin class: a manifest, or problems.
+
+    ``methods`` maps each command's name to the method that implements it.
+    """
+
+    manifest: Manifest | None
+    problems: tuple[str, ...]
+    methods: Mapping[str, str] = field(default_factory=dict)
+
+
+class _Unsupported(Exception):
+    """An annotation is not a supported type; the message says which and why."""
+
+
+def validate_plugin_class(
+    obj: object,
+    *,
+    name: str,
+    distribution: str | None = None,
+    version: str | None = None,
+) -> Validation:
+    """Check ``obj`` against the plugin contract and derive its manifest.
+
+    Returns every problem found (empty when the plugin is valid, and then a
+    manifest).
+    """
+    origin = f"plugin {name!r}" + (
+        f" (distribution {distribution} {version})" if distribution else ""
+    )
+    problems: list[str] = []
+
+    def problem(text: str) -> None:
+        problems.append(f"{origin}: {text}")
+
+    if not isinstance(obj, type):
+        problem(
+            f"its entry point loads {_describe_object(obj)}, not a class;"
+            " point the entry point at a class deriving from plughost.Plugin"
+        )
+        return Validation(None, tuple(problems))
+    cls = obj
+    if not issubclass(cls, Plugin):
+        problem(
+            f"class {cls.__qualname__} does not derive from plughost.Plugin;"
+            f" declare it as `class {cls.__name__}(plughost.Plugin)`"
+        )
+    abstract = sorted(getattr(cls, "__abstractmethods__", ()))
+    if abstract:
+        problem(
+            f"class {cls.__qualname__} leaves abstract method(s) "
+            + ", ".join(abstract)
+            + " unimplemented; implement them in the plugin class"
+        )
+    summary, description = _split_doc(inspect.getdoc(cls) if cls.__doc__ else None)
+    if not summary:
+        problem(
+            f"class {cls.__qualname__} has no docstring; its first line is the"
+            " plugin's summary, so add one"
+        )
+
+    commands: list[CommandSpec] = []
+    seen: dict[str, str] = {}
+    for attr_name, func in _command_functions(cls):
+        cmd_name = getattr(func, COMMAND_MARK)
+        where = f"command {cmd_name!r} ({cls.__qualname__}.{attr_name})"
+        if not isinstance(cmd_name, str) or not _COMMAND_NAME.match(cmd_name):
+            problem(
+                f"{where}: the name must start with a letter and hold only"
+                " letters, digits, '-' and '_' (64 at most); rename it"
+            )
+            continue
+        if cmd_name in seen:
+            problem(
+                f"{where}: another method ({seen[cmd_name]}) is also called"
+                f" {cmd_name!r}; give one of them another name"
+            )
+            continue
+        seen[cmd_name] = attr_name
+        spec = _command_spec(func, cmd_name, where, problem)
+        if spec is not None:
+            commands.append(spec)
+    if not seen:
+        problem(
+            f"class {cls.__qualname__} has no commands; mark at least one"
+            " method with @plughost.command"
+        )
+    if problems:
+        return Validation(None, tuple(problems))
+    manifest = Manifest(
+        name=name,
+        summary=summary,
+        description=description,
+        commands=tuple(commands),
+        distribution=distribution,
+        version=version,
+    )
+    return Validation(manifest, (), dict(seen))
+
+
+def _describe_object(obj: object) -> str:
+    if isinstance(obj, types.FunctionType | types.BuiltinFunctionType):
+        return f"the function {obj.__qualname__}"
+    if isinstance(obj, types.ModuleType):
+        return f"the module {obj.__name__}"
+    return f"{type(obj).__name__} object {obj!r:.60}"
+
+
+def _command_functions(cls: type) -> list[tuple[str, Callable[..., Any]]]:
+    """The marked methods of ``cls`` and its bases, in definition order."""
+    found: dict[str, Callable[..., Any]] = {}
+    for klass in reversed(cls.__mro__):
+        for attr_name, value in vars(klass).items():
+            func = value.__func__ if isinstance(value, staticmethod | classmethod) else value
+            if callable(func) and hasattr(func, COMMAND_MARK):
+                found[attr_name] = func
+            elif attr_name in found:
+                # A subclass replaced the command with something unmarked.
+                del found[attr_name]
+    return list(found.items())
+
+
+def _command_spec(
+    func: Callable[..., Any],
+    cmd_name: str,
+    where: str,
+    problem: Callable[[str], None],
+) -> CommandSpec | None:
+    count = 0
+
+    def fail(text: str) -> None:
+        nonlocal count
+        count += 1
+        problem(f"{where}: {text}")
+
+    help_, description = _split_doc(inspect.getdoc(func))
+    if not help_:
+        fail("has no docstring; its first line is the command's help, so add one")
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError) as exc:
+        fail(f"its signature cannot be read ({exc}); make it a plain method")
+        return None
+    try:
+        hints = typing.get_type_hints(func)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported as a problem
+        fail(
+            f"its annotations cannot be resolved ({type(exc).__name__}: {exc});"
+            " import the names they use at module level"
+        )
+        return None
+    param_help = _param_help(inspect.getdoc(func) or "")
+    params: list[ParamSpec] = []
+    parameters = list(signature.parameters.values())
+    if parameters and parameters[0].name in ("self", "cls"):
+        parameters = parameters[1:]
+    options: dict[str, str] = {}
+    for p in parameters:
+        pwhere = f"parameter {p.name!r}"
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            fail(f"{pwhere}: *args and **kwargs cannot be described; name each parameter")
+            continue
+        if p.kind is p.POSITIONAL_ONLY:
+            fail(f"{pwhere}: is positional-only, but commands are called by keyword; remove the '/'")
+            continue
+        if p.name not in hints:
+            fail(f"{pwhere} has no type annotation; annotate it with {_SUPPORTED}")
+            continue
+        try:
+            type_ = _type_spec(hints[p.name], result=False)
+        except _Unsupported as exc:
+            fail(f"{pwhere} is annotated {_type_name(hints[p.name])}, {exc}; use {_SUPPORTED}")
+            continue
+        required = p.default is inspect.Parameter.empty
+        default = None if required else p.default
+        if not required and not type_.accepts(default):
+            fail(
+                f"{pwhere}: its default {default!r} is not {type_.describe()};"
+                " change the default or the annotation"
+            )
+            continue
+        if isinstance(default, tuple):
+            default = list(default)
+        if not required:
+            option = p.name.replace("_", "-")
+            if option in RESERVED_OPTIONS:
+                fail(
+                    f"{pwhere}: --{option} is an option of plughost itself;"
+                    " rename the parameter"
+                )
+                continue
+            if option in options:
+                fail(f"{pwhere}: its option --{option} clashes with {options[option]!r}; rename one")
+                continue
+            options[option] = p.name
+        params.append(ParamSpec(p.name, type_, required, default, param_help.get(p.name, "")))
+    if "return" not in hints:
+        fail(f"has no return annotation; annotate it with {_SUPPORTED}, dict[str, ...] or None")
+        returns = None
+    else:
+        try:
+            returns = _type_spec(hints["return"], result=True)
+        except _Unsupported as exc:
+            fail(
+                f"its return is annotated {_type_name(hints['return'])}, {exc};"
+                f" use {_SUPPORTED}, dict[str, ...] or None"
+            )
+            returns = None
+    if count or returns is None:
+        return None
+    return CommandSpec(cmd_name, help_, tuple(params), returns, description)
+
+
+def _type_name(annotation: object) -> str:
+    if isinstance(annotation, type) and not get_args(annotation):
+        return annotation.__qualname__
+    return repr(annotation).replace("typing.", "")
+
+
+def _type_spec(annotation: object, *, result: bool, inner: bool = False) -> TypeSpec:
+    """Map a Python annotation onto a JSON type, or raise _Unsupported."""
+    if annotation is None or annotation is type(None):
+        if result and not inner:
+            return TypeSpec("null")
+        raise _Unsupported("None alone is not a value type")
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin in (Union, types.UnionType):
+        rest = [a for a in args if a is not type(None)]
+        if len(rest) != 1 or len(rest) == len(args):
+            raise _Unsupported("which is a union; only X | None is supported")
+        base = _type_spec(rest[0], result=result, inner=inner)
+        if base.nullable:
+            return base
+        return TypeSpec(base.kind, base.items, base.values, base.enum, nullable=True)
+    if origin is Literal:
+        kind = enum_kind(args)
+        if kind is None:
+            raise _Unsupported("a Literal whose values are not all str or all int")
+        return TypeSpec(kind, enum=tuple(args))  # type: ignore[arg-type]
+    if annotation in _SCALAR_KINDS:
+        return TypeSpec(_SCALAR_KINDS[annotation])
+    if origin is list and len(args) == 1:
+        if inner:
+            raise _Unsupported("a nested list")
+        return TypeSpec("array", items=_type_spec(args[0], result=result, inner=True))
+    if result and origin is dict and len(args) == 2 and args[0] is str:
+        if inner:
+            raise _Unsupported("a nested dict")
+        return TypeSpec("object", values=_type_spec(args[1], result=result, inner=True))
+    if annotation is list or annotation is dict:
+        raise _Unsupported("which does not say its element type")
+    raise _Unsupported("which is not a supported type")
+
+
+_SECTION = re.compile(r"^(Args|Arguments|Parameters|Params):\s*$")
+_GOOGLE_PARAM = re.compile(r"^\s+(\*{0,2}\w+)(?:\s*\([^)]*\))?:\s*(.*)$")
+_SPHINX_PARAM = re.compile(r"^:param\s+(?:\w+\s+)?(\w+):\s*(.*)$")
+
+
+def _split_doc(doc: str | None) -> tuple[str, str]:
+    """The first line of a docstring and the rest (up to an Args section)."""
+    if not doc or not doc.strip():
+        return "", ""
+    lines = doc.strip().splitlines()
+    summary = lines[0].strip()
+    body: list[str] = []
+    for line in lines[1:]:
+        if _SECTION.match(line.strip()) or line.strip().startswith(":param"):
+            break
+        body.append(line)
+    return summary, "\n".join(body).strip()
+
+
+def _param_help(doc: str) -> dict[str, str]:
+    """Per-parameter help from a Google-style Args section or :param: lines."""
+    result: dict[str, str] = {}
+    in_section = False
+    current: str | None = None
+    param_indent = 4
+    for line in doc.splitlines():
+        sphinx = _SPHINX_PARAM.match(line.strip())
+        if sphinx:
+            current = sphinx.group(1)
+            result[current] = sphinx.group(2).strip()
+            continue
+        if _SECTION.match(line.strip()):
+            in_section, current = True, None
+            continue
+        if not in_section:
+            if current and line.startswith("    ") and line.strip():
+                result[current] += " " + line.strip()
+            else:
+                current = None
+            continue
+        if not line.strip():
+            current = None
+            continue
+        if not line.startswith((" ", "\t")):
+            in_section, current = False, None
+            continue
+        google = _GOOGLE_PARAM.match(line)
+        indent = len(line) - len(line.lstrip())
+        if google and (current is None or indent <= param_indent):
+            current = google.group(1).lstrip("*")
+            param_indent = indent
+            result[current] = google.group(2).strip()
+        elif current is not None:
+            result[current] = (result[current] + " " + line.strip()).strip()
+    return result
+
