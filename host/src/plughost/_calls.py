@@ -63,10 +63,7 @@ def check_arguments(
             continue
         value = arguments[p.name]
         if not p.type.accepts(value):
-            raise fail(
-                f"the parameter {p.name!r} must be {p.type.describe()}, not"
-                f" {_show(value)}"
-            )
+            raise fail(f"the parameter {p.name!r} must be {p.type.describe()}, not {_show(value)}")
         result[p.name] = _as_json(value, p.type)
     return result
 

@@ -46,14 +46,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _build_parser() -> _Parser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument(
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,
         help="log what plughost does and show tracebacks of errors",
     )
-    as_json = argparse.ArgumentParser(add_help=False)
+    as_json = _Parser(add_help=False)
     as_json.add_argument(
         "--json",
         action="store_true",
@@ -116,6 +116,7 @@ class _Output:
     def __init__(self) -> None:
         self.stream: IO[str] = sys.stdout
         self.as_json = False
+        self.debug = False
 
     def shield(self) -> None:
         """From now on, plugin output goes to stderr; ours to the real stdout."""
@@ -144,14 +145,13 @@ class _Output:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``plughost`` command line and return its exit code."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    debug = "--debug" in args_list[: _first_run_operand(args_list)]
-    _configure_logging(debug)
     out = _Output()
+    _configure_logging(False)
     try:
         parser = _build_parser()
         args = parser.parse_args(args_list)
-        debug = debug or getattr(args, "debug", False)
-        _configure_logging(debug)
+        out.debug = bool(getattr(args, "debug", False))
+        _configure_logging(out.debug)
         out.as_json = getattr(args, "json", False)
         handler: Callable[[argparse.Namespace, _Output], int] = _HANDLERS[args.action]
         code = handler(args, out)
@@ -169,23 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return EXIT_OK
     except UsageError as exc:
-        return _fail(out, EXIT_USAGE, "UsageError", str(exc), None, debug)
+        return _fail(out, EXIT_USAGE, "UsageError", str(exc), None, out.debug)
     except SystemExit as exc:  # argparse's --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
-        return _report(out, exc, debug)
-
-
-def _first_run_operand(args: list[str]) -> int:
-    """Index after which arguments belong to a plugin (``run NAME ...``)."""
-    try:
-        i = args.index("run")
-    except ValueError:
-        return len(args)
-    for j in range(i + 1, len(args)):
-        if not args[j].startswith("-"):
-            return j + 1
-    return len(args)
+    except Exception as exc:
+        return _report(out, exc, out.debug)
 
 
 def _configure_logging(debug: bool) -> None:
@@ -195,8 +183,11 @@ def _configure_logging(debug: bool) -> None:
             root.removeHandler(h)
     handler = logging.StreamHandler(sys.stderr)
     handler._plughost_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s" if not debug else
-                                           "%(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter(
+            "%(levelname)s: %(message)s" if not debug else "%(levelname)s %(name)s: %(message)s"
+        )
+    )
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     logging.addLevelName(logging.WARNING, "warning")
@@ -291,7 +282,7 @@ def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
     return EXIT_OK
 
 
-def _table(out: _Output, rows: list[tuple[str, ...]]) -> None:
+def _table(out: _Output, rows: Sequence[Sequence[str]]) -> None:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
@@ -386,8 +377,13 @@ def _cmd_run(args: argparse.Namespace, out: _Output) -> int:
     out.shield()
     host = _host()
     with host.load(args.name) as plugin:
-        request = parse_command_line(plugin.manifest, list(args.rest), prog=f"plughost run {args.name}")
+        request = parse_command_line(
+            plugin.manifest, list(args.rest), prog=f"plughost run {args.name}"
+        )
         out.as_json = out.as_json or request.as_json
+        if request.debug and not out.debug:
+            out.debug = True
+            _configure_logging(True)
         if request.command is None:
             out.write(request.help_text)
             return EXIT_OK
@@ -440,4 +436,3 @@ _HANDLERS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
     "run": _cmd_run,
     "check": _cmd_check,
 }
-

@@ -41,9 +41,7 @@ def command(func: _F, /) -> _F: ...
 def command(*, name: str | None = None) -> Callable[[_F], _F]: ...
 
 
-def command(
-    func: _F | None = None, /, *, name: str | None = None
-) -> _F | Callable[[_F], _F]:
+def command(func: _F | None = None, /, *, name: str | None = None) -> _F | Callable[[_F], _F]:
     """Mark a plugin method as a command.
 
     Use it bare (``@command``) or with a name other than the method's

@@ -10,6 +10,7 @@ cache) is never trusted. Nothing here imports plugin code.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -69,10 +70,8 @@ class DistInfo:
         h.update(f"{self.name}\0{self.version}\0{self.path}\0".encode())
         paths = list(self.files)
         if self.path:
-            try:
+            with contextlib.suppress(OSError):
                 paths.extend(os.path.join(self.path, n) for n in sorted(os.listdir(self.path)))
-            except OSError:
-                pass
         for p in paths:
             try:
                 st = os.stat(p)
@@ -113,8 +112,8 @@ def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:
     files: list[str] = []
     for f in dist.files or ():
         try:
-            files.append(os.fspath(dist.locate_file(f)))
-        except Exception:  # noqa: BLE001 - a strange RECORD only weakens the fingerprint
+            files.append(str(dist.locate_file(f)))
+        except Exception:
             continue
     path = getattr(dist, "_path", None)
     return DistInfo(

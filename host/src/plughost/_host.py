@@ -21,7 +21,7 @@ from . import API_VERSION, ENTRY_POINT_GROUP, __version__
 from ._calls import check_arguments, find_command, normalise_result
 from ._compat import check_compatibility
 from ._discovery import Candidate, find_candidates
-from ._errors import CommandError, CommandFailed, PluginNotFound, PluginUnavailable
+from ._errors import CommandFailed, PluginNotFound, PluginUnavailable
 from ._manifest import Manifest
 from ._records import CheckRecord, CheckRecords, default_cache_dir
 from ._states import PluginState
@@ -124,7 +124,7 @@ class LoadedPlugin:
             value = method(**kwargs)
         except KeyboardInterrupt:
             raise
-        except BaseException as exc:  # noqa: BLE001 - SystemExit from a plugin is a failure too
+        except BaseException as exc:
             raise CommandFailed(
                 plugin=self.name,
                 distribution=self.manifest.distribution,
@@ -317,7 +317,7 @@ class Host:
         if record.manifest is not None:
             try:
                 manifest = Manifest.from_dict(record.manifest)
-            except Exception:  # noqa: BLE001 - a bad record is just not trusted
+            except Exception:
                 return {}
         try:
             state = PluginState(record.state)
@@ -364,10 +364,14 @@ class Host:
             obj = cand.entry_point().load() if cand is not None else entry.cls
         except KeyboardInterrupt:
             raise
-        except BaseException as exc:  # noqa: BLE001 - SystemExit and AssertionError too
-            state, reason = PluginState.BROKEN, (
-                f"{origin} failed to import: {_one_line(exc)}; fix or reinstall"
-                f" {dist.name if dist else 'it'}, or uninstall it"
+        except BaseException as exc:
+            target = f" {cand.value}" if cand is not None else ""
+            state, reason = (
+                PluginState.BROKEN,
+                (
+                    f"{origin} failed to import{target}: {_one_line(exc)}; fix or reinstall"
+                    f" {dist.name if dist else 'it'}, or uninstall it"
+                ),
             )
         else:
             validation = validate_plugin_class(
@@ -387,11 +391,14 @@ class Host:
                     instance = obj()  # type: ignore[operator]
                 except KeyboardInterrupt:
                     raise
-                except BaseException as exc:  # noqa: BLE001
-                    state, reason = PluginState.BROKEN, (
-                        f"{origin} failed to start: {_one_line(exc)} raised in"
-                        f" {getattr(obj, '__qualname__', '?')}.__init__; fix or"
-                        f" reinstall {dist.name if dist else 'it'}, or uninstall it"
+                except BaseException as exc:
+                    state, reason = (
+                        PluginState.BROKEN,
+                        (
+                            f"{origin} failed to start: {_one_line(exc)} raised in"
+                            f" {getattr(obj, '__qualname__', '?')}.__init__; fix or"
+                            f" reinstall {dist.name if dist else 'it'}, or uninstall it"
+                        ),
                     )
                 else:
                     state, reason = PluginState.OK, ""
@@ -402,9 +409,7 @@ class Host:
             stored = "\n".join(problems) if problems else reason
             self._records.put(
                 key[0],
-                CheckRecord(
-                    key[1], state.value, stored, manifest.to_dict() if manifest else None
-                ),
+                CheckRecord(key[1], state.value, stored, manifest.to_dict() if manifest else None),
             )
         info = self._info(
             entry,

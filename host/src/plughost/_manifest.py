@@ -68,8 +68,7 @@ class TypeSpec:
         kind = _field(obj, "type", str, where)
         if kind not in _KINDS:
             raise ManifestError(
-                f"manifest field {where}.type is {kind!r}; expected one of "
-                + ", ".join(_KINDS)
+                f"manifest field {where}.type is {kind!r}; expected one of " + ", ".join(_KINDS)
             )
         items = values = None
         if kind == "array":
@@ -79,14 +78,9 @@ class TypeSpec:
         enum: tuple[str | int, ...] | None = None
         if "enum" in obj:
             raw = obj["enum"]
-            if (
-                not isinstance(raw, list)
-                or not raw
-                or not all(_is_scalar_of(v, kind) for v in raw)
-            ):
+            if not isinstance(raw, list) or not raw or not all(_is_scalar_of(v, kind) for v in raw):
                 raise ManifestError(
-                    f"manifest field {where}.enum must be a non-empty list of"
-                    f" {kind} values"
+                    f"manifest field {where}.enum must be a non-empty list of {kind} values"
                 )
             enum = tuple(raw)
         nullable = obj.get("nullable", False)
@@ -133,9 +127,7 @@ class TypeSpec:
             return _is_scalar_of(value, self.kind) and value in self.enum
         if self.kind == "array":
             assert self.items is not None
-            return isinstance(value, list | tuple) and all(
-                self.items.accepts(v) for v in value
-            )
+            return isinstance(value, list | tuple) and all(self.items.accepts(v) for v in value)
         if self.kind == "object":
             assert self.values is not None
             return isinstance(value, dict) and all(
@@ -337,22 +329,16 @@ class Manifest:
         if not isinstance(api_version, str):
             raise ManifestError("manifest field manifest.api_version must be a string")
         raw = _field(obj, "commands", list, "manifest")
-        commands = tuple(
-            CommandSpec.from_dict(c, f"commands[{i}]") for i, c in enumerate(raw)
-        )
+        commands = tuple(CommandSpec.from_dict(c, f"commands[{i}]") for i, c in enumerate(raw))
         names = [c.name for c in commands]
         if len(set(names)) != len(names):
             raise ManifestError("manifest field manifest.commands repeats a command name")
-        return cls(
-            name, summary, commands, distribution, dist_version, description, api_version
-        )
+        return cls(name, summary, commands, distribution, dist_version, description, api_version)
 
 
 def _object(data: object, where: str) -> Mapping[str, Any]:
     if not isinstance(data, dict):
-        raise ManifestError(
-            f"manifest field {where} is {describe_value(data)}; expected an object"
-        )
+        raise ManifestError(f"manifest field {where} is {describe_value(data)}; expected an object")
     return data
 
 

@@ -29,8 +29,8 @@ class RunRequest:
     command: str | None
     arguments: dict[str, Any] = field(default_factory=dict)
     as_json: bool = False
+    debug: bool = False
     help_text: str = ""
-    help_requested: bool = False
 
 
 class _Parser(argparse.ArgumentParser):
@@ -49,10 +49,18 @@ def _host_options(parser: argparse.ArgumentParser) -> None:
         help="print the result as JSON",
     )
     parser.add_argument(
-        "--debug", dest=_DEBUG, action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        "--debug",
+        dest=_DEBUG,
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=argparse.SUPPRESS,
     )
     parser.add_argument(
-        "-h", "--help", action="store_true", default=argparse.SUPPRESS, help="show this help and exit"
+        "-h",
+        "--help",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show this help and exit",
     )
 
 
@@ -167,8 +175,7 @@ def parse_command_line(manifest: Manifest, argv: Sequence[str], *, prog: str) ->
     if wants_help:
         command = next((w for w in before_dashdash if not w.startswith("-")), None)
         parser = commands.get(command, top) if command else top
-        return RunRequest(None, as_json=as_json, help_text=parser.format_help().rstrip(),
-                          help_requested=True)
+        return RunRequest(None, as_json=as_json, help_text=parser.format_help().rstrip())
     if not any(not w.startswith("-") for w in before_dashdash):
         from ._cli import UsageError
 
@@ -178,8 +185,8 @@ def parse_command_line(manifest: Manifest, argv: Sequence[str], *, prog: str) ->
     values = vars(namespace)
     command = values.pop("plughost:command")
     as_json = bool(values.pop(_JSON, False))
-    values.pop(_DEBUG, None)
+    debug = bool(values.pop(_DEBUG, False))
     values.pop("help", None)
     spec: CommandSpec | None = manifest.command(command)
     assert spec is not None
-    return RunRequest(command, values, as_json)
+    return RunRequest(command, values, as_json, debug)

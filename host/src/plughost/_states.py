@@ -7,7 +7,7 @@ import enum
 __all__ = ["PluginState"]
 
 
-class PluginState(str, enum.Enum):
+class PluginState(enum.StrEnum):
     """Where a plugin stands, from discovery to a successful validation.
 
     ``disabled``, ``conflict`` and ``incompatible`` are decided from metadata
@@ -24,6 +24,3 @@ class PluginState(str, enum.Enum):
     BROKEN = "broken"
     INVALID = "invalid"
     UNCHECKED = "unchecked"
-
-    def __str__(self) -> str:
-        return self.value

@@ -25,6 +25,9 @@ __all__ = ["RESERVED_OPTIONS", "Validation", "validate_plugin_class"]
 RESERVED_OPTIONS = frozenset({"help", "json", "debug", "isolated", "timeout"})
 
 _SUPPORTED = "str, int, float, bool, Literal[...], list[...] of those, or X | None"
+_SUPPORTED_RESULTS = (
+    "str, int, float, bool, Literal[...], list[...] of those, X | None, dict[str, ...] or None"
+)
 _SCALAR_KINDS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
 _COMMAND_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
@@ -57,9 +60,7 @@ def validate_plugin_class(
     Returns every problem found (empty when the plugin is valid, and then a
     manifest).
     """
-    origin = f"plugin {name!r}" + (
-        f" (distribution {distribution} {version})" if distribution else ""
-    )
+    origin = f"plugin {name!r}" + (f" ({distribution} {version})" if distribution else "")
     problems: list[str] = []
 
     def problem(text: str) -> None:
@@ -175,7 +176,7 @@ def _command_spec(
         return None
     try:
         hints = typing.get_type_hints(func)
-    except Exception as exc:  # noqa: BLE001 - any failure is reported as a problem
+    except Exception as exc:
         fail(
             f"its annotations cannot be resolved ({type(exc).__name__}: {exc});"
             " import the names they use at module level"
@@ -193,7 +194,7 @@ def _command_spec(
             fail(f"{pwhere}: *args and **kwargs cannot be described; name each parameter")
             continue
         if p.kind is p.POSITIONAL_ONLY:
-            fail(f"{pwhere}: is positional-only, but commands are called by keyword; remove the '/'")
+            fail(f"{pwhere} is positional-only, but commands are called by keyword; remove the '/'")
             continue
         if p.name not in hints:
             fail(f"{pwhere} has no type annotation; annotate it with {_SUPPORTED}")
@@ -216,18 +217,17 @@ def _command_spec(
         if not required:
             option = p.name.replace("_", "-")
             if option in RESERVED_OPTIONS:
-                fail(
-                    f"{pwhere}: --{option} is an option of plughost itself;"
-                    " rename the parameter"
-                )
+                fail(f"{pwhere}: --{option} is an option of plughost itself; rename the parameter")
                 continue
             if option in options:
-                fail(f"{pwhere}: its option --{option} clashes with {options[option]!r}; rename one")
+                fail(
+                    f"{pwhere}: its option --{option} clashes with {options[option]!r}; rename one"
+                )
                 continue
             options[option] = p.name
         params.append(ParamSpec(p.name, type_, required, default, param_help.get(p.name, "")))
     if "return" not in hints:
-        fail(f"has no return annotation; annotate it with {_SUPPORTED}, dict[str, ...] or None")
+        fail(f"has no return annotation; annotate it with {_SUPPORTED_RESULTS}")
         returns = None
     else:
         try:
@@ -235,7 +235,7 @@ def _command_spec(
         except _Unsupported as exc:
             fail(
                 f"its return is annotated {_type_name(hints['return'])}, {exc};"
-                f" use {_SUPPORTED}, dict[str, ...] or None"
+                f" use {_SUPPORTED_RESULTS}"
             )
             returns = None
     if count or returns is None:
@@ -269,7 +269,7 @@ def _type_spec(annotation: object, *, result: bool, inner: bool = False) -> Type
         kind = enum_kind(args)
         if kind is None:
             raise _Unsupported("a Literal whose values are not all str or all int")
-        return TypeSpec(kind, enum=tuple(args))  # type: ignore[arg-type]
+        return TypeSpec(kind, enum=tuple(args))
     if annotation in _SCALAR_KINDS:
         return TypeSpec(_SCALAR_KINDS[annotation])
     if origin is list and len(args) == 1:
@@ -340,4 +340,3 @@ def _param_help(doc: str) -> dict[str, str]:
         elif current is not None:
             result[current] = (result[current] + " " + line.strip()).strip()
     return result
-
