@@ -1,0 +1,1 @@
+"""The entry point names a module that does not exist."""

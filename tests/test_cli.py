@@ -1,0 +1,305 @@
+"""The real ``plughost`` console script, end to end, over installed fixtures."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import plughost
+from support import PluginEnv, plughost_script
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error: ")]
+
+
+def test_version(clean_env: PluginEnv) -> None:
+    result = clean_env.plughost("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"plughost {plughost.__version__}\n"
+
+
+def test_help_lists_the_commands_and_exit_codes(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("--help")
+    assert result.returncode == 0
+    for word in ("list", "info", "run", "check", "--version", "--debug", "130 interrupted"):
+        assert word in result.stdout
+
+
+def test_python_dash_m_works_like_the_console_script(plugin_env: PluginEnv) -> None:
+    script = plugin_env.plughost("run", "tools", "add", "2", "3")
+    module = subprocess.run(
+        [sys.executable, "-m", "plughost", "run", "tools", "add", "2", "3"],
+        capture_output=True,
+        text=True,
+        env=plugin_env.environ(),
+        cwd=plugin_env.home,
+    )
+    assert script.returncode == module.returncode == 0
+    assert script.stdout == module.stdout == "5\n"
+    bad = subprocess.run(
+        [sys.executable, "-m", "plughost", "run", "nope"],
+        capture_output=True,
+        text=True,
+        env=plugin_env.environ(),
+        cwd=plugin_env.home,
+    )
+    assert bad.returncode == 3
+
+
+def test_no_arguments_is_a_one_line_usage_error(clean_env: PluginEnv) -> None:
+    result = clean_env.plughost()
+    assert result.returncode == 2
+    assert len(_error_lines(result.stderr)) == 1
+    assert "plughost --help" in result.stderr
+
+
+def test_list_human_output(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("list")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["NAME", "STATE", "DISTRIBUTION", "SUMMARY"]
+    tools = next(line for line in lines if line.startswith("tools "))
+    assert "unchecked" in tools
+    assert "plughost-fixture-tools 1.0.0" in tools
+    assert "not checked since installed or changed" in result.stderr
+
+
+def test_list_piped_into_head_exits_quietly(plugin_env: PluginEnv) -> None:
+    result = subprocess.run(
+        ["bash", "-c", f"'{plughost_script()}' list | head -1; exit ${{PIPESTATUS[0]}}"],
+        capture_output=True,
+        text=True,
+        env=plugin_env.environ(),
+        cwd=plugin_env.home,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("NAME")
+    assert "Traceback" not in result.stderr
+    assert "BrokenPipe" not in result.stderr
+
+
+def test_info_shows_commands_and_parameters(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("info", "tools")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.startswith("tools: Commands that exercise the host.")
+    assert "state:        ok" in out
+    assert "distribution: plughost-fixture-tools 1.0.0" in out
+    assert "echo TEXT [--count COUNT] [--shout]" in out
+    assert "count  an integer (default: 1): how many times to repeat it" in out
+    assert "flag-check ENABLED" in out
+
+
+def test_info_json_is_the_manifest(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("info", "tools", "--json")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    manifest = data["manifest"]
+    assert manifest["name"] == "tools"
+    assert manifest["distribution"] == "plughost-fixture-tools"
+    echo = next(c for c in manifest["commands"] if c["name"] == "echo")
+    mode = next(p for p in echo["params"] if p["name"] == "mode")
+    assert mode == {
+        "name": "mode",
+        "type": {"type": "string", "enum": ["plain", "quoted"]},
+        "required": False,
+        "default": "plain",
+        "choices": ["plain", "quoted"],
+        "help": "how to present it",
+    }
+
+
+def test_info_of_a_broken_plugin_says_why_and_exits_3(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("info", "raising-init")
+    assert result.returncode == 3
+    assert "state:        broken" in result.stdout
+    assert "cannot open the frobnicator" in result.stdout
+
+
+def test_unknown_plugin_suggests_close_names(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tols", "echo", "x")
+    assert result.returncode == 3
+    assert _error_lines(result.stderr) == [
+        "error: no plugin named 'tols' is installed; did you mean 'tools'?"
+    ]
+    far = plugin_env.plughost("info", "zzzzzz")
+    assert far.returncode == 3
+    assert "run `plughost list` to see the installed plugins" in far.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["echo", "hi"], "text: hi\ntags: \nratio: none\n"),
+        (["echo", "hi", "--count", "2", "--shout"], "text: HI HI\ntags: \nratio: none\n"),
+        (["echo", "hi", "--shout", "--no-shout"], "text: hi\ntags: \nratio: none\n"),
+        (["echo", "hi", "--mode", "quoted"], 'text: "hi"\ntags: \nratio: none\n'),
+        (["echo", "hi", "--tags", "a", "--tags", "b"], "text: hi\ntags: a,b\nratio: none\n"),
+        (["echo", "hi", "--ratio", "2"], "text: hi\ntags: \nratio: 2.0\n"),
+        (["echo", "--", "--dashed"], "text: --dashed\ntags: \nratio: none\n"),
+        (["add", "1", "2", "39"], "42\n"),
+        (["flag-check", "yes"], "true\n"),
+        (["flag-check", "off"], "false\n"),
+        (["chatter"], "one\ntwo\n"),
+    ],
+)
+def test_run_builds_arguments_from_the_manifest(
+    plugin_env: PluginEnv, args: list[str], expected: str
+) -> None:
+    result = plugin_env.plughost("run", "tools", *args)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["echo"], "the following arguments are required: TEXT"),
+        (["echo", "hi", "--count", "x"], "'x' is not an integer"),
+        (["echo", "hi", "--ratio", "nan"], "'nan' is not a finite number"),
+        (["echo", "hi", "--mode", "loud"], "invalid choice: 'loud'"),
+        (["echo", "hi", "--colour", "red"], "unrecognized arguments: --colour red"),
+        (["flag-check", "maybe"], "'maybe' is not true or false"),
+        (["ech", "hi"], "invalid choice: 'ech'"),
+        ([], "give a command (echo, add, chatter, wait, refuse, crash, exit, lie, flag-check)"),
+    ],
+)
+def test_bad_arguments_are_one_line_usage_errors(
+    plugin_env: PluginEnv, args: list[str], fragment: str
+) -> None:
+    result = plugin_env.plughost("run", "tools", *args)
+    assert result.returncode == 2
+    lines = _error_lines(result.stderr)
+    assert len(lines) == 1, result.stderr
+    assert fragment in lines[0]
+    assert "plughost run tools" in lines[0]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("name", ["a:b", "../etc/passwd", "two\nlines", "x" * 10_000])
+def test_a_name_that_cannot_be_a_plugin_is_a_usage_error(plugin_env: PluginEnv, name: str) -> None:
+    result = plugin_env.plughost("run", name, "hello")
+    assert result.returncode == 2
+    assert "is not a plugin name" in result.stderr
+    assert len(result.stderr) < 500
+
+
+def test_run_help_lists_commands_and_parameters(plugin_env: PluginEnv) -> None:
+    top = plugin_env.plughost("run", "tools", "--help")
+    assert top.returncode == 0
+    assert "Commands that exercise the host." in top.stdout
+    for name in ("echo", "add", "wait", "flag-check"):
+        assert name in top.stdout
+    assert "Echo TEXT back with what else was given." in top.stdout
+    cmd = plugin_env.plughost("run", "tools", "echo", "--help")
+    assert cmd.returncode == 0
+    assert "usage: plughost run tools echo" in cmd.stdout
+    assert "how many times to repeat it (default: 1)" in cmd.stdout
+    assert "{plain,quoted}" in cmd.stdout
+    assert "--shout, --no-shout" in cmd.stdout
+
+
+def test_expected_plugin_failure_is_one_line_exit_1(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tools", "refuse", "--reason", "closed")
+    assert result.returncode == 1
+    assert _error_lines(result.stderr) == [
+        "error: tools refuse: refused: closed; try another command"
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_plugin_bug_is_one_line_and_traceback_only_with_debug(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tools", "crash")
+    assert result.returncode == 1
+    (line,) = _error_lines(result.stderr)
+    assert "tools crash failed with KeyError: 'missing'" in line
+    assert "--debug" in line
+    assert "Traceback" not in result.stderr
+    debug = plugin_env.plughost("run", "tools", "crash", "--debug")
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr
+    assert 'return {}["missing"]' in debug.stderr
+
+
+def test_sys_exit_inside_a_command_is_a_plugin_failure(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tools", "exit", "--code", "0")
+    assert result.returncode == 1
+    assert "tools exit failed with SystemExit" in result.stderr
+
+
+def test_a_result_of_the_wrong_type_is_refused(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tools", "lie")
+    assert result.returncode == 1
+    assert "returned 'not an int', but its annotation promises an integer" in result.stderr
+
+
+def test_json_output_stays_valid_when_the_plugin_prints(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tools", "chatter", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == ["one", "two"]
+    assert "print() from the plugin" in result.stderr
+    assert "raw bytes on fd 1" in result.stderr
+    noisy = plugin_env.plughost("run", "--json", "prints-at-import", "hello")
+    assert noisy.returncode == 0, noisy.stderr
+    assert json.loads(noisy.stdout) == "hello"
+    assert "hello from import time" in noisy.stderr
+
+
+def test_json_errors_are_json_on_stdout_too(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tools", "refuse", "--json")
+    assert result.returncode == 1
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "CommandFailed"
+    assert error["error_type"] == "CommandError"
+    assert error["plugin"] == "tools"
+    assert error["exit_code"] == 1
+    missing = plugin_env.plughost("run", "--json", "nope", "x")
+    assert missing.returncode == 3
+    assert json.loads(missing.stdout)["error"]["type"] == "PluginNotFound"
+
+
+def test_check_json_and_exit_status(plugin_env: PluginEnv) -> None:
+    ok = plugin_env.plughost("check", "tools", "marker", "--json")
+    assert ok.returncode == 0
+    assert [p["state"] for p in json.loads(ok.stdout)] == ["ok", "ok"]
+    bad = plugin_env.plughost("check", "tools", "no-commands")
+    assert bad.returncode == 1
+    assert "no-commands  invalid: plugin 'no-commands'" in bad.stdout
+
+
+def test_check_lists_every_problem_of_an_invalid_plugin(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("check", "unsupported-type")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    assert "parameter 'path' is annotated Path" in lines[0]
+    assert "parameter 'tags' is annotated set[str]" in lines[1]
+    assert "its return is annotated bytes" in lines[2]
+
+
+def test_ctrl_c_during_a_command_exits_130_without_traceback(plugin_env: PluginEnv) -> None:
+    proc = subprocess.Popen(
+        [plughost_script(), "run", "tools", "wait", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=plugin_env.environ(),
+        cwd=plugin_env.home,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 60
+    seen = ""
+    while "tools: waiting" not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.readline()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert "interrupted" in err
+    assert out == ""
