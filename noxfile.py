@@ -1,0 +1,122 @@
+"""Every workflow of the repository: ``nox`` runs lint, typecheck, tests and build.
+
+``nox -s demo`` installs the host and both plugins in a fresh environment and
+shows what a user sees. Dependencies of each session come from the dependency
+groups in ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PROJECTS = {
+    "plughost": ROOT / "host",
+    "plughost-greeter": ROOT / "plugins" / "greeter",
+    "plughost-calculator": ROOT / "plugins" / "calculator",
+}
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+
+nox.options.sessions = ["lint", "typecheck", "tests", "build"]
+nox.options.default_venv_backend = "venv"
+nox.options.error_on_external_run = True
+
+
+def _group(name: str) -> list[str]:
+    return list(nox.project.dependency_groups(PYPROJECT, name))
+
+
+def _wheels(session: nox.Session) -> list[str]:
+    """Build a wheel of each of the three distributions, fresh, in the session's tmp."""
+    out = Path(session.create_tmp()) / "wheels"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--wheel-dir",
+        str(out),
+        *map(str, PROJECTS.values()),
+    )
+    return sorted(str(p) for p in out.glob("*.whl"))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Install the three distributions as built wheels and run every test suite."""
+    session.install(*_group("test"))
+    session.install(*_wheels(session))
+    session.run(
+        "pytest",
+        "tests",
+        "plugins/greeter/tests",
+        "plugins/calculator/tests",
+        *session.posargs,
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check and ruff format --check over the whole repository."""
+    session.install(*_group("lint"))
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the three distributions and their tests."""
+    session.install(*_group("typecheck"))
+    session.run(
+        "mypy",
+        "host/src",
+        "plugins/greeter/src",
+        "plugins/calculator/src",
+        "noxfile.py",
+    )
+    session.run(
+        "mypy",
+        "tests",
+        "--exclude",
+        "tests/packages/",
+    )
+    for plugin in ("greeter", "calculator"):
+        session.run("mypy", f"plugins/{plugin}/tests")
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build an sdist and a wheel of each distribution into dist/ and twine-check them."""
+    session.install(*_group("build"))
+    dist = ROOT / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    for project in PROJECTS.values():
+        session.run("python", "-m", "build", "--outdir", str(dist), str(project))
+    session.run("twine", "check", "--strict", *map(str, sorted(dist.iterdir())))
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """A fresh environment with plughost and both plugins, used as a user would."""
+    session.install(*map(str, PROJECTS.values()))
+    env = {"PLUGHOST_CACHE_DIR": session.create_tmp() + "/plughost-cache"}
+    for args in (
+        ["--version"],
+        ["list"],
+        ["info", "greeter"],
+        ["run", "greeter", "greet", "Ada", "--language", "fr"],
+        ["run", "greeter", "greet", "Ada", "--language", "ja"],
+        ["run", "calculator", "evaluate", "2 * (3 + 4) - 0.1"],
+        ["run", "calculator", "evaluate", "0.1 + 0.2"],
+        ["check"],
+        ["list"],
+    ):
+        session.log("$ plughost %s", " ".join(args))
+        session.run("plughost", *args, env=env)
