@@ -51,7 +51,7 @@ def command(func: _F | None = None, /, *, name: str | None = None) -> _F | Calla
     """
 
     def mark(f: _F) -> _F:
-        setattr(f, COMMAND_MARK, name or f.__name__)
+        setattr(f, COMMAND_MARK, f.__name__ if name is None else name)
         return f
 
     if func is not None:

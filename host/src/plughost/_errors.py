@@ -115,9 +115,11 @@ class CommandFailed(PlughostError):
     """A plugin's command raised an exception.
 
     ``error_type`` is the exception's class name (``CommandError`` for the
-    failures a plugin reports on purpose), ``error_message`` its message and
-    ``details`` the traceback text when it was kept. The same fields arrive
-    whether the plugin ran in this process or in a worker.
+    failures a plugin reports on purpose), ``error_message`` its message,
+    ``details`` the traceback text when it was kept, and ``expected`` whether
+    the plugin raised a :class:`CommandError` (or a subclass) on purpose.
+    The same fields arrive whether the plugin ran in this process or in a
+    worker.
     """
 
     def __init__(
@@ -129,8 +131,11 @@ class CommandFailed(PlughostError):
         error_message: str,
         distribution: str | None = None,
         details: str | None = None,
+        expected: bool | None = None,
     ) -> None:
-        if error_type == "CommandError":
+        if expected is None:
+            expected = error_type == "CommandError"
+        if expected:
             message = f"{plugin} {command}: {error_message}"
         else:
             message = (
@@ -143,6 +148,7 @@ class CommandFailed(PlughostError):
         self.error_type = error_type
         self.error_message = error_message
         self.details = details
+        self.expected = expected
 
 
 class ManifestError(PlughostError):

@@ -21,7 +21,7 @@ from . import API_VERSION, ENTRY_POINT_GROUP, __version__
 from ._calls import check_arguments, find_command, normalise_result
 from ._compat import check_compatibility
 from ._discovery import Candidate, find_candidates
-from ._errors import CommandFailed, PluginNotFound, PluginUnavailable
+from ._errors import CommandError, CommandFailed, PluginNotFound, PluginUnavailable
 from ._manifest import Manifest
 from ._records import CheckRecord, CheckRecords, default_cache_dir
 from ._states import PluginState
@@ -131,6 +131,7 @@ class LoadedPlugin:
                 command=spec.name,
                 error_type=type(exc).__name__,
                 error_message=str(exc) or type(exc).__name__,
+                expected=isinstance(exc, CommandError),
                 details="".join(traceback.format_exception(exc)),
             ) from exc
         ok, result = normalise_result(spec, value)
@@ -389,6 +390,7 @@ class Host:
                 manifest = validation.manifest
                 try:
                     instance = obj()  # type: ignore[operator]
+                    instance.settings = MappingProxyType({})
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:
@@ -402,7 +404,6 @@ class Host:
                     )
                 else:
                     state, reason = PluginState.OK, ""
-                    instance.settings = MappingProxyType({})
                     live = (instance, manifest, validation.methods)
         key = self._record_key(entry)
         if key is not None and self._records is not None:

@@ -10,6 +10,7 @@ check of a JSON value against a declared type.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ __all__ = [
 MANIFEST_VERSION = 1
 
 _SCALARS = ("string", "integer", "number", "boolean")
+_LARGEST_FLOAT = int(sys.float_info.max)
 _KINDS = (*_SCALARS, "array", "object", "null")
 
 
@@ -75,6 +77,12 @@ class TypeSpec:
             items = cls.from_dict(obj.get("items"), f"{where}.items")
         if kind == "object":
             values = cls.from_dict(obj.get("values"), f"{where}.values")
+        inner = items or values
+        if inner is not None and inner.kind not in _SCALARS:
+            raise ManifestError(
+                f"manifest field {where}.{'items' if items else 'values'}.type is"
+                f" {inner.kind!r}; elements must be one of {', '.join(_SCALARS)}"
+            )
         enum: tuple[str | int, ...] | None = None
         if "enum" in obj:
             raw = obj["enum"]
@@ -146,7 +154,10 @@ def _is_scalar_of(value: object, kind: str) -> bool:
     if kind == "number":
         if isinstance(value, float):
             return math.isfinite(value)
-        return isinstance(value, int) and not isinstance(value, bool)
+        if isinstance(value, int) and not isinstance(value, bool):
+            # An int becomes a float on the way in; one too large cannot.
+            return abs(value) <= _LARGEST_FLOAT
+        return False
     return False
 
 
@@ -207,6 +218,16 @@ class ParamSpec:
         obj = _object(data, where)
         name = _field(obj, "name", str, where)
         type_ = TypeSpec.from_dict(obj.get("type"), f"{where}.type")
+        if type_.kind not in (*_SCALARS, "array"):
+            raise ManifestError(
+                f"manifest field {where}.type is {type_.kind!r}, which only results"
+                f" may be; parameters are one of {', '.join(_SCALARS)} or array"
+            )
+        choices = obj.get("choices")
+        if choices is not None and choices != list(type_.enum or ()):
+            raise ManifestError(
+                f"manifest field {where}.choices must repeat {where}.type.enum (or be null)"
+            )
         required = _field(obj, "required", bool, where)
         default = obj.get("default")
         if not required and not type_.accepts(default):
@@ -313,7 +334,7 @@ class Manifest:
         """
         obj = _object(data, "manifest")
         version = obj.get("manifest_version")
-        if version != MANIFEST_VERSION:
+        if type(version) is not int or version != MANIFEST_VERSION:
             raise ManifestError(
                 f"manifest_version is {version!r}; this plughost reads version"
                 f" {MANIFEST_VERSION}: upgrade plughost or rebuild the plugin"

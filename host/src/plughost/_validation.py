@@ -29,7 +29,7 @@ _SUPPORTED_RESULTS = (
     "str, int, float, bool, Literal[...], list[...] of those, X | None, dict[str, ...] or None"
 )
 _SCALAR_KINDS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
-_COMMAND_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_COMMAND_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,8 @@ def validate_plugin_class(
     Returns every problem found (empty when the plugin is valid, and then a
     manifest).
     """
-    origin = f"plugin {name!r}" + (f" ({distribution} {version})" if distribution else "")
+    label = " ".join(x for x in (distribution, version) if x)
+    origin = f"plugin {name!r}" + (f" ({label})" if label else "")
     problems: list[str] = []
 
     def problem(text: str) -> None:
@@ -94,10 +95,11 @@ def validate_plugin_class(
 
     commands: list[CommandSpec] = []
     seen: dict[str, str] = {}
-    for attr_name, func in _command_functions(cls):
+    marked = _command_functions(cls)
+    for attr_name, func in marked:
         cmd_name = getattr(func, COMMAND_MARK)
         where = f"command {cmd_name!r} ({cls.__qualname__}.{attr_name})"
-        if not isinstance(cmd_name, str) or not _COMMAND_NAME.match(cmd_name):
+        if not isinstance(cmd_name, str) or not _COMMAND_NAME.fullmatch(cmd_name):
             problem(
                 f"{where}: the name must start with a letter and hold only"
                 " letters, digits, '-' and '_' (64 at most); rename it"
@@ -113,7 +115,7 @@ def validate_plugin_class(
         spec = _command_spec(func, cmd_name, where, problem)
         if spec is not None:
             commands.append(spec)
-    if not seen:
+    if not marked:
         problem(
             f"class {cls.__qualname__} has no commands; mark at least one"
             " method with @plughost.command"
@@ -216,15 +218,15 @@ def _command_spec(
             default = list(default)
         if not required:
             option = p.name.replace("_", "-")
+            spellings = [option, f"no-{option}"] if type_.kind == "boolean" else [option]
             if option in RESERVED_OPTIONS:
                 fail(f"{pwhere}: --{option} is an option of plughost itself; rename the parameter")
                 continue
-            if option in options:
-                fail(
-                    f"{pwhere}: its option --{option} clashes with {options[option]!r}; rename one"
-                )
+            clash = next((s for s in spellings if s in options), None)
+            if clash is not None:
+                fail(f"{pwhere}: its option --{clash} clashes with {options[clash]!r}; rename one")
                 continue
-            options[option] = p.name
+            options.update(dict.fromkeys(spellings, p.name))
         params.append(ParamSpec(p.name, type_, required, default, param_help.get(p.name, "")))
     if "return" not in hints:
         fail(f"has no return annotation; annotate it with {_SUPPORTED_RESULTS}")
