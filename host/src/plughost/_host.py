@@ -14,7 +14,7 @@ import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType, TracebackType
+from types import TracebackType
 from typing import Any
 
 from . import API_VERSION, ENTRY_POINT_GROUP, __version__
@@ -22,10 +22,10 @@ from ._calls import check_arguments, find_command, normalise_result
 from ._compat import check_compatibility
 from ._discovery import Candidate, find_candidates
 from ._errors import CommandError, CommandFailed, PluginNotFound, PluginUnavailable
+from ._loading import Loaded, load_plugin
 from ._manifest import Manifest
 from ._records import CheckRecord, CheckRecords, default_cache_dir
 from ._states import PluginState
-from ._validation import validate_plugin_class
 
 __all__ = ["Host", "LoadedPlugin", "PluginInfo"]
 
@@ -351,60 +351,26 @@ class Host:
             result.append(self._examine(entry)[0])
         return result
 
-    def _examine(
-        self, entry: _Entry
-    ) -> tuple[PluginInfo, tuple[object, Manifest, Mapping[str, str]] | None]:
-        """Import, validate and instantiate; return the info and the live parts."""
+    def _examine(self, entry: _Entry) -> tuple[PluginInfo, Loaded | None]:
+        """Import, validate and instantiate; record and return the outcome."""
         cand = entry.candidate
         dist = cand.dist if cand else None
-        problems: tuple[str, ...] = ()
-        manifest = None
-        live = None
-        origin = f"plugin {entry.name!r}" + (f" ({dist.label()})" if dist else "")
-        try:
-            obj = cand.entry_point().load() if cand is not None else entry.cls
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            target = f" {cand.value}" if cand is not None else ""
-            state, reason = (
-                PluginState.BROKEN,
-                (
-                    f"{origin} failed to import{target}: {_one_line(exc)}; fix or reinstall"
-                    f" {dist.name if dist else 'it'}, or uninstall it"
-                ),
-            )
-        else:
-            validation = validate_plugin_class(
-                obj,
+        if cand is not None:
+            outcome = load_plugin(
                 name=entry.name,
+                target=cand.value,
                 distribution=dist.name if dist else None,
                 version=dist.version if dist else None,
             )
-            if validation.manifest is None:
-                problems = validation.problems
-                state, reason = PluginState.INVALID, problems[0]
-                if len(problems) > 1:
-                    reason += f" (and {len(problems) - 1} more problem(s))"
-            else:
-                manifest = validation.manifest
-                try:
-                    instance = obj()  # type: ignore[operator]
-                    instance.settings = MappingProxyType({})
-                except KeyboardInterrupt:
-                    raise
-                except BaseException as exc:
-                    state, reason = (
-                        PluginState.BROKEN,
-                        (
-                            f"{origin} failed to start: {_one_line(exc)} raised in"
-                            f" {getattr(obj, '__qualname__', '?')}.__init__; fix or"
-                            f" reinstall {dist.name if dist else 'it'}, or uninstall it"
-                        ),
-                    )
-                else:
-                    state, reason = PluginState.OK, ""
-                    live = (instance, manifest, validation.methods)
+        else:
+            outcome = load_plugin(name=entry.name, obj=entry.cls)
+        problems: tuple[str, ...] = ()
+        if isinstance(outcome, Loaded):
+            state, reason = PluginState.OK, ""
+            manifest: Manifest | None = outcome.manifest
+        else:
+            state, reason, problems = outcome.state, outcome.reason, outcome.problems
+            manifest = outcome.manifest
         key = self._record_key(entry)
         if key is not None and self._records is not None:
             stored = "\n".join(problems) if problems else reason
@@ -421,7 +387,7 @@ class Host:
             summary=manifest.summary if manifest else (dist.summary if dist else ""),
             checked=True,
         )
-        return info, live
+        return info, outcome if isinstance(outcome, Loaded) else None
 
     def load(self, name: str) -> LoadedPlugin:
         """Import, validate and instantiate plugin ``name``; only that plugin.
@@ -441,19 +407,9 @@ class Host:
             raise PluginUnavailable(
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
             )
-        instance, manifest, methods = live
-        return LoadedPlugin(manifest, instance, methods)
+        return LoadedPlugin(live.manifest, live.instance, live.methods)
 
     def call(self, name: str, command: str, /, **arguments: Any) -> Any:
         """Load plugin ``name``, call ``command`` with ``arguments``, close it."""
         with self.load(name) as plugin:
             return plugin.call(command, **arguments)
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    if isinstance(exc, SystemExit):
-        text = f"exit status {exc.code!r}" if exc.code is not None else "no status"
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
