@@ -90,7 +90,18 @@ def _build_parser() -> _Parser:
         help="run a command of a plugin",
         description="Run COMMAND of plugin NAME. `plughost run NAME --help` lists"
         " its commands; `plughost run NAME COMMAND --help` its parameters.",
-        usage="plughost run [--json] [--debug] NAME [COMMAND [ARGS ...]]",
+        usage="plughost run [--json] [--isolated] [--timeout SECONDS] NAME [COMMAND [ARGS ...]]",
+    )
+    p.add_argument(
+        "--isolated",
+        action="store_true",
+        help="run the plugin in a worker process (also: PLUGHOST_ISOLATE=NAME,...)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_timeout,
+        metavar="SECONDS",
+        help="fail a call that takes longer than this (implies --isolated)",
     )
     p.add_argument("name", metavar="NAME", help="the plugin's name")
     p.add_argument("rest", nargs=argparse.REMAINDER, metavar="COMMAND [ARGS ...]")
@@ -103,6 +114,12 @@ def _build_parser() -> _Parser:
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="plugins to check (default: all)")
     return parser
+
+
+def _timeout(text: str) -> float:
+    from ._runargs import timeout_value
+
+    return timeout_value(text)
 
 
 class _Output:
@@ -176,6 +193,36 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _report(out, exc, out.debug)
 
 
+class _CliFormatter(logging.Formatter):
+    """``warning: message``; a worker's plain stderr lines as they were written."""
+
+    def __init__(self, debug: bool) -> None:
+        super().__init__(
+            "%(levelname)s %(name)s: %(message)s" if debug else "%(levelname)s: %(message)s"
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        if getattr(record, "plughost_raw", False):
+            return record.getMessage()
+        if record.name.startswith("plughost.plugin."):
+            plugin = record.name.removeprefix("plughost.plugin.")
+            return f"{record.levelname}: [{plugin}] {record.getMessage()}"
+        return super().format(record)
+
+
+class _PluginFilter(logging.Filter):
+    """A worker's plain stderr lines always pass, as an in-process plugin's would."""
+
+    def __init__(self, threshold: int) -> None:
+        super().__init__()
+        self.threshold = threshold
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not record.name.startswith("plughost.plugin."):
+            return True
+        return getattr(record, "plughost_raw", False) or record.levelno >= self.threshold
+
+
 def _configure_logging(debug: bool) -> None:
     root = logging.getLogger("plughost")
     for h in list(root.handlers):
@@ -183,13 +230,13 @@ def _configure_logging(debug: bool) -> None:
             root.removeHandler(h)
     handler = logging.StreamHandler(sys.stderr)
     handler._plughost_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(
-        logging.Formatter(
-            "%(levelname)s: %(message)s" if not debug else "%(levelname)s %(name)s: %(message)s"
-        )
-    )
+    handler.setFormatter(_CliFormatter(debug))
+    threshold = logging.DEBUG if debug else logging.WARNING
+    handler.addFilter(_PluginFilter(threshold))
     root.addHandler(handler)
-    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    root.setLevel(threshold)
+    # Plugin output is filtered by the handler, not by the level.
+    logging.getLogger("plughost.plugin").setLevel(logging.DEBUG)
     logging.addLevelName(logging.WARNING, "warning")
     logging.addLevelName(logging.ERROR, "error")
 
@@ -253,7 +300,8 @@ def _fail(
 def _host() -> Host:
     from ._host import Host
 
-    return Host()
+    isolate = [n.strip() for n in os.environ.get("PLUGHOST_ISOLATE", "").split(",") if n.strip()]
+    return Host(isolate=isolate)
 
 
 def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
@@ -371,15 +419,17 @@ def _cmd_check(args: argparse.Namespace, out: _Output) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, out: _Output) -> int:
-    from ._runargs import parse_command_line
+    from ._runargs import host_flags, parse_command_line
 
     _check_name(args.name)
+    prog = f"plughost run {args.name}"
+    isolated, timeout = host_flags(args.rest, prog)
+    isolated = isolated or args.isolated or timeout is not None or args.timeout is not None
+    timeout = timeout or args.timeout
     out.shield()
     host = _host()
-    with host.load(args.name) as plugin:
-        request = parse_command_line(
-            plugin.manifest, list(args.rest), prog=f"plughost run {args.name}"
-        )
+    with host.load(args.name, isolated=isolated or None, timeout=timeout) as plugin:
+        request = parse_command_line(plugin.manifest, list(args.rest), prog=prog)
         out.as_json = out.as_json or request.as_json
         if request.debug and not out.debug:
             out.debug = True

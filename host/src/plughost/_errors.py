@@ -11,12 +11,17 @@ from collections.abc import Sequence
 
 __all__ = [
     "ArgumentError",
+    "CallTimeout",
     "CommandError",
     "CommandFailed",
     "ManifestError",
     "PlughostError",
     "PluginNotFound",
     "PluginUnavailable",
+    "ProtocolError",
+    "WorkerCrashed",
+    "WorkerError",
+    "WorkerStartError",
 ]
 
 
@@ -157,3 +162,41 @@ class ManifestError(PlughostError):
     The message names the field by its path, for example
     ``commands[0].params[1].type``.
     """
+
+
+class WorkerError(PlughostError):
+    """An isolated plugin's worker failed: it would not start, crashed, hung or broke the protocol.
+
+    ``exit_status`` is the worker's exit status (negative: the signal that
+    killed it) when it has exited, and ``stderr_tail`` the last lines it wrote
+    to stderr. The message names the plugin, what happened and those lines.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        plugin: str | None = None,
+        distribution: str | None = None,
+        exit_status: int | None = None,
+        stderr_tail: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message, plugin=plugin, distribution=distribution)
+        self.exit_status = exit_status
+        self.stderr_tail = tuple(stderr_tail)
+
+
+class WorkerStartError(WorkerError):
+    """The worker could not be started, or did not complete the handshake."""
+
+
+class WorkerCrashed(WorkerError):
+    """The worker exited (or was killed) while calls were in flight."""
+
+
+class CallTimeout(WorkerError):
+    """A call to an isolated plugin did not finish within its timeout."""
+
+
+class ProtocolError(WorkerError):
+    """The worker sent something that breaks protocol v1."""

@@ -22,6 +22,13 @@ from ._calls import check_arguments, find_command, normalise_result
 from ._compat import check_compatibility
 from ._discovery import Candidate, find_candidates
 from ._errors import CommandError, CommandFailed, PluginNotFound, PluginUnavailable
+from ._isolation import (
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_START_TIMEOUT,
+    IsolatedPlugin,
+    WorkerProcess,
+    python_worker_command,
+)
 from ._loading import Loaded, load_plugin
 from ._manifest import Manifest
 from ._records import CheckRecord, CheckRecords, default_cache_dir
@@ -173,7 +180,9 @@ class Host:
     ``Host()`` discovers the plugins installed in this environment (the
     ``plughost.plugins`` entry points) the first time it is asked.
     ``disable`` names plugins that must not load (shown as ``disabled``, never
-    imported). ``cache_dir`` is where check records are kept (default: the
+    imported); ``isolate`` names plugins that always run in a worker process
+    (``"*"``: all of them), with ``call_timeout`` and ``start_timeout`` in
+    seconds. ``cache_dir`` is where check records are kept (default: the
     user cache directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False``
     neither reads nor writes them.
     """
@@ -185,9 +194,15 @@ class Host:
         cache_dir: str | Path | None = None,
         remember: bool = True,
         group: str = ENTRY_POINT_GROUP,
+        isolate: Iterable[str] = (),
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        start_timeout: float = DEFAULT_START_TIMEOUT,
     ) -> None:
         self._group = group
         self._disable = frozenset(disable)
+        self._isolate = frozenset(isolate)
+        self.call_timeout = call_timeout
+        self.start_timeout = start_timeout
         self._classes: dict[str, object] | None = None
         self._entries: dict[str, _Entry] | None = None
         self._records = (
@@ -371,13 +386,7 @@ class Host:
         else:
             state, reason, problems = outcome.state, outcome.reason, outcome.problems
             manifest = outcome.manifest
-        key = self._record_key(entry)
-        if key is not None and self._records is not None:
-            stored = "\n".join(problems) if problems else reason
-            self._records.put(
-                key[0],
-                CheckRecord(key[1], state.value, stored, manifest.to_dict() if manifest else None),
-            )
+        self._remember(entry, state, reason, problems, manifest)
         info = self._info(
             entry,
             state=state,
@@ -389,8 +398,38 @@ class Host:
         )
         return info, outcome if isinstance(outcome, Loaded) else None
 
-    def load(self, name: str) -> LoadedPlugin:
-        """Import, validate and instantiate plugin ``name``; only that plugin.
+    def _remember(
+        self,
+        entry: _Entry,
+        state: PluginState,
+        reason: str,
+        problems: tuple[str, ...],
+        manifest: Manifest | None,
+    ) -> None:
+        key = self._record_key(entry)
+        if key is not None and self._records is not None:
+            stored = "\n".join(problems) if problems else reason
+            self._records.put(
+                key[0],
+                CheckRecord(key[1], state.value, stored, manifest.to_dict() if manifest else None),
+            )
+
+    def load(
+        self,
+        name: str,
+        *,
+        isolated: bool | None = None,
+        timeout: float | None = None,
+        python: str | None = None,
+    ) -> LoadedPlugin | IsolatedPlugin:
+        """Load plugin ``name`` (only that plugin), ready to call.
+
+        In this process by default; in a worker process with
+        ``isolated=True`` (or when the host was told to isolate the plugin),
+        optionally under another interpreter (``python``: a plugin installed
+        in its own virtual environment, with plughost). ``timeout`` bounds
+        each isolated call (default: the host's ``call_timeout``). Either
+        handle is a context manager with the same ``call``.
 
         Raises :class:`plughost.PluginNotFound` for an unknown name and
         :class:`plughost.PluginUnavailable` (with the state and the reason)
@@ -402,12 +441,51 @@ class Host:
             raise PluginUnavailable(
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
             )
+        if isolated is None:
+            isolated = bool({name, "*"} & self._isolate) or python is not None
+        if isolated:
+            return self._load_isolated(entry, timeout, python)
         info, live = self._examine(entry)
         if live is None:
             raise PluginUnavailable(
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
             )
         return LoadedPlugin(live.manifest, live.instance, live.methods)
+
+    def _load_isolated(
+        self, entry: _Entry, timeout: float | None, python: str | None
+    ) -> IsolatedPlugin:
+        cand = entry.candidate
+        plugin: dict[str, Any] = {"name": entry.name}
+        if cand is not None and python is None:
+            dist = cand.dist
+            plugin.update(
+                entry_point=cand.value,
+                distribution=dist.name if dist else None,
+                version=dist.version if dist else None,
+            )
+        elif cand is None:
+            module = getattr(entry.cls, "__module__", "")
+            plugin["entry_point"] = f"{module}:{getattr(entry.cls, '__qualname__', '')}"
+        command = python_worker_command(python)
+        start_timeout = self.start_timeout
+
+        def start() -> WorkerProcess:
+            return WorkerProcess(entry.name, command, plugin=plugin, start_timeout=start_timeout)
+
+        try:
+            handle = IsolatedPlugin(
+                start, call_timeout=self.call_timeout if timeout is None else timeout
+            )
+        except PluginUnavailable as exc:
+            if python is None:
+                known = exc.state in {s.value for s in PluginState}
+                state = PluginState(exc.state) if known else PluginState.BROKEN
+                self._remember(entry, state, exc.message, (), None)
+            raise
+        if python is None:
+            self._remember(entry, PluginState.OK, "", (), handle.manifest)
+        return handle
 
     def call(self, name: str, command: str, /, **arguments: Any) -> Any:
         """Load plugin ``name``, call ``command`` with ``arguments``, close it."""

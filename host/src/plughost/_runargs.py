@@ -40,7 +40,52 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
+def timeout_value(text: str) -> float:
+    """Parse ``--timeout``: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def host_flags(words: Sequence[str], prog: str) -> tuple[bool, float | None]:
+    """``--isolated`` and ``--timeout`` among the words after the plugin's name.
+
+    They decide how the plugin is loaded, so they are read before the
+    manifest (and the full parser built from it) is known.
+    """
+    isolated, timeout = False, None
+    end = words.index("--") if "--" in words else len(words)
+    i = 0
+    while i < end:
+        word = words[i]
+        if word == "--isolated":
+            isolated = True
+        elif word == "--timeout" or word.startswith("--timeout="):
+            if word == "--timeout":
+                if i + 1 >= end:
+                    from ._cli import UsageError
+
+                    raise UsageError(f"{prog}: --timeout needs a number of seconds")
+                i += 1
+                text = words[i]
+            else:
+                text = word.partition("=")[2]
+            try:
+                timeout = timeout_value(text)
+            except argparse.ArgumentTypeError as exc:
+                from ._cli import UsageError
+
+                raise UsageError(f"{prog}: argument --timeout: {exc}") from None
+        i += 1
+    return isolated, timeout
+
+
 def _host_options(parser: argparse.ArgumentParser) -> None:
+    hidden = argparse.SUPPRESS
     parser.add_argument(
         "--json",
         dest=_JSON,
@@ -54,6 +99,21 @@ def _host_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         default=argparse.SUPPRESS,
         help=argparse.SUPPRESS,
+    )
+    parser.add_argument(
+        "--isolated",
+        dest="plughost:isolated",
+        action="store_true",
+        default=hidden,
+        help="run the plugin in a worker process",
+    )
+    parser.add_argument(
+        "--timeout",
+        dest="plughost:timeout",
+        type=timeout_value,
+        default=hidden,
+        metavar="SECONDS",
+        help="fail a call that takes longer (implies --isolated)",
     )
     parser.add_argument(
         "-h",
@@ -186,6 +246,8 @@ def parse_command_line(manifest: Manifest, argv: Sequence[str], *, prog: str) ->
     command = values.pop("plughost:command")
     as_json = bool(values.pop(_JSON, False))
     debug = bool(values.pop(_DEBUG, False))
+    values.pop("plughost:isolated", None)
+    values.pop("plughost:timeout", None)
     values.pop("help", None)
     spec: CommandSpec | None = manifest.command(command)
     assert spec is not None
