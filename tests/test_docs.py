@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import subprocess
@@ -72,7 +73,7 @@ def _all(lang: str) -> list[Block]:
 def test_every_block_has_a_known_language() -> None:
     for doc in DOCS:
         for block in blocks(doc):
-            assert block.lang in ("python", "console", "toml", ""), block.id
+            assert block.lang in ("python", "console", "toml", "json", "text", ""), block.id
 
 
 @pytest.mark.parametrize("block", _all("python"), ids=lambda b: b.id)
@@ -84,6 +85,29 @@ def test_python_snippets_run(block: Block, clean_env: PluginEnv) -> None:
 @pytest.mark.parametrize("block", _all("toml"), ids=lambda b: b.id)
 def test_toml_snippets_parse(block: Block) -> None:
     tomllib.loads(block.text)
+
+
+@pytest.mark.parametrize("block", _all("json"), ids=lambda b: b.id)
+def test_json_snippets_are_protocol_messages_or_manifests(block: Block) -> None:
+    from plughost import Manifest
+    from plughost._protocol import decode
+
+    data = json.loads(block.text)
+    if "jsonrpc" in data:
+        assert decode(block.text.replace("\n", " ").encode()) == data
+    else:
+        Manifest.from_dict(data)
+
+
+def test_protocol_example_exchange_is_well_formed() -> None:
+    from plughost._protocol import decode
+
+    doc = ROOT / "docs" / "protocol.md"
+    (block,) = [b for b in blocks(doc, "") if "host → worker" in b.text]
+    for line in block.text.splitlines():
+        direction, _, message = line.partition("  ")
+        assert direction in ("host → worker", "worker → host"), line
+        decode(message.strip().replace("{...}", "{}").encode())
 
 
 def _sessions(block: Block) -> list[tuple[str, list[str]]]:
@@ -115,7 +139,8 @@ def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> None:
             if words[0] == "plughost":
                 argv = [plughost_script(), *words[1:]]
             elif words[0] == "python" and words[1:3] == ["-m", "build"]:
-                argv = [sys.executable, "-m", "build", "--no-isolation", *words[3:]]
+                # -P: the project's own build/ folder must not shadow the tool.
+                argv = [sys.executable, "-P", "-m", "build", "--no-isolation", *words[3:]]
             elif words[:3] == ["pip", "install", "-e"]:
                 pip_install_target(env.site, [cwd / words[3]])
                 continue

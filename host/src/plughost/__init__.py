@@ -29,10 +29,12 @@ __all__ = [
     "API_VERSION",
     "ENTRY_POINT_GROUP",
     "ArgumentError",
+    "CallTimeout",
     "CommandError",
     "CommandFailed",
     "CommandSpec",
     "Host",
+    "IsolatedPlugin",
     "LoadedPlugin",
     "Manifest",
     "ManifestError",
@@ -43,7 +45,11 @@ __all__ = [
     "PluginNotFound",
     "PluginState",
     "PluginUnavailable",
+    "ProtocolError",
     "TypeSpec",
+    "WorkerCrashed",
+    "WorkerError",
+    "WorkerStartError",
     "__version__",
     "command",
 ]
@@ -56,6 +62,11 @@ _LAZY = {
     "PlughostError": "_errors",
     "PluginNotFound": "_errors",
     "PluginUnavailable": "_errors",
+    "WorkerError": "_errors",
+    "WorkerStartError": "_errors",
+    "WorkerCrashed": "_errors",
+    "CallTimeout": "_errors",
+    "ProtocolError": "_errors",
     "Plugin": "_contract",
     "command": "_contract",
     "CommandSpec": "_manifest",
@@ -63,7 +74,8 @@ _LAZY = {
     "ParamSpec": "_manifest",
     "TypeSpec": "_manifest",
     "Host": "_host",
-    "LoadedPlugin": "_host",
+    "LoadedPlugin": "_handles",
+    "IsolatedPlugin": "_handles",
     "PluginInfo": "_host",
     "PluginState": "_states",
 }
@@ -72,14 +84,20 @@ if TYPE_CHECKING:
     from ._contract import Plugin, command
     from ._errors import (
         ArgumentError,
+        CallTimeout,
         CommandError,
         CommandFailed,
         ManifestError,
         PlughostError,
         PluginNotFound,
         PluginUnavailable,
+        ProtocolError,
+        WorkerCrashed,
+        WorkerError,
+        WorkerStartError,
     )
-    from ._host import Host, LoadedPlugin, PluginInfo
+    from ._handles import IsolatedPlugin, LoadedPlugin
+    from ._host import Host, PluginInfo
     from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
     from ._states import PluginState
 

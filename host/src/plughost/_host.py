@@ -10,25 +10,26 @@ from __future__ import annotations
 
 import difflib
 import logging
-import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from . import API_VERSION, ENTRY_POINT_GROUP, __version__
-from ._calls import check_arguments, find_command, normalise_result
-from ._compat import check_compatibility
-from ._discovery import Candidate, find_candidates
-from ._errors import CommandError, CommandFailed, PluginNotFound, PluginUnavailable
-from ._isolation import (
+from ._client import (
     DEFAULT_CALL_TIMEOUT,
     DEFAULT_START_TIMEOUT,
-    IsolatedPlugin,
     WorkerProcess,
     python_worker_command,
 )
+from ._compat import check_compatibility
+from ._discovery import Candidate, find_candidates
+from ._errors import (
+    PluginNotFound,
+    PluginUnavailable,
+    WorkerError,
+)
+from ._handles import IsolatedPlugin, LoadedPlugin
 from ._loading import Loaded, load_plugin
 from ._manifest import Manifest
 from ._records import CheckRecord, CheckRecords, default_cache_dir
@@ -93,85 +94,7 @@ class _Entry:
     reason: str = ""
     requires: str | None = None
     cls: object = None
-
-
-class LoadedPlugin:
-    """A plugin ready to be called, made by :meth:`Host.load`.
-
-    Use it as a context manager, or call :meth:`close` when done; calls after
-    ``close`` are refused. ``call`` checks the arguments against the manifest
-    before any plugin code runs and raises :class:`plughost.CommandFailed`
-    when the command raises.
-    """
-
-    def __init__(self, manifest: Manifest, plugin: object, methods: Mapping[str, str]) -> None:
-        self.manifest = manifest
-        self.plugin = plugin
-        self._methods = dict(methods)
-        self._closed = False
-
-    @property
-    def name(self) -> str:
-        """The plugin's name."""
-        return self.manifest.name
-
-    def call(self, command: str, /, **arguments: Any) -> Any:
-        """Call ``command`` with keyword ``arguments`` and return its result."""
-        if self._closed:
-            raise PluginUnavailable(
-                f"plugin {self.name!r} was closed; load it again with Host.load",
-                plugin=self.name,
-                distribution=self.manifest.distribution,
-                state="closed",
-            )
-        spec = find_command(self.manifest, command)
-        kwargs = check_arguments(self.manifest, spec, arguments)
-        method = getattr(self.plugin, self._methods[spec.name])
-        try:
-            value = method(**kwargs)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            raise CommandFailed(
-                plugin=self.name,
-                distribution=self.manifest.distribution,
-                command=spec.name,
-                error_type=type(exc).__name__,
-                error_message=str(exc) or type(exc).__name__,
-                expected=isinstance(exc, CommandError),
-                details="".join(traceback.format_exception(exc)),
-            ) from exc
-        ok, result = normalise_result(spec, value)
-        if not ok:
-            raise CommandFailed(
-                plugin=self.name,
-                distribution=self.manifest.distribution,
-                command=spec.name,
-                error_type="TypeError",
-                error_message=f"returned {_short(value)}, but its annotation promises"
-                f" {spec.returns.describe()}",
-            )
-        return result
-
-    def close(self) -> None:
-        """Release the plugin; idempotent."""
-        self._closed = True
-
-    def __enter__(self) -> LoadedPlugin:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    python: str | None = None
 
 
 class Host:
@@ -182,9 +105,12 @@ class Host:
     ``disable`` names plugins that must not load (shown as ``disabled``, never
     imported); ``isolate`` names plugins that always run in a worker process
     (``"*"``: all of them), with ``call_timeout`` and ``start_timeout`` in
-    seconds. ``cache_dir`` is where check records are kept (default: the
-    user cache directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False``
-    neither reads nor writes them.
+    seconds. ``interpreters`` maps plugin names to the Python that runs them
+    (a plugin installed in its own virtual environment, with plughost): such
+    a plugin always runs isolated, found by name in that environment.
+    ``cache_dir`` is where check records are kept (default: the user cache
+    directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False`` neither reads
+    nor writes them.
     """
 
     def __init__(
@@ -195,12 +121,14 @@ class Host:
         remember: bool = True,
         group: str = ENTRY_POINT_GROUP,
         isolate: Iterable[str] = (),
+        interpreters: Mapping[str, str] | None = None,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         start_timeout: float = DEFAULT_START_TIMEOUT,
     ) -> None:
         self._group = group
         self._disable = frozenset(disable)
         self._isolate = frozenset(isolate)
+        self._interpreters = dict(interpreters or {})
         self.call_timeout = call_timeout
         self.start_timeout = start_timeout
         self._classes: dict[str, object] | None = None
@@ -237,6 +165,12 @@ class Host:
                 by_name.setdefault(cand.name, []).append(cand)
             for name, cands in by_name.items():
                 entries[name] = self._decide(name, cands)
+        for name, python in self._interpreters.items():
+            found = entries.get(name)
+            if found is None or found.state is PluginState.CONFLICT:
+                entries[name] = _Entry(name, None, PluginState.UNCHECKED, python=python)
+            else:
+                found.python = python
         for name in self._disable & entries.keys():
             entry = entries[name]
             entry.state = PluginState.DISABLED
@@ -308,6 +242,11 @@ class Host:
             record = self._record(entry)
             if record is not None:
                 base.update(self._from_record(record))
+            elif entry.python is not None:
+                base["reason"] = (
+                    f"plugin {entry.name!r} runs under {entry.python}; run"
+                    f" `plughost check {entry.name}` to start it and check it"
+                )
             else:
                 base["reason"] = (
                     f"plugin {entry.name!r} has not been checked since it was installed"
@@ -317,7 +256,7 @@ class Host:
 
     def _record_key(self, entry: _Entry) -> tuple[str, str] | None:
         cand = entry.candidate
-        if self._records is None or cand is None or cand.dist is None:
+        if self._records is None or cand is None or cand.dist is None or entry.python:
             return None
         return f"{entry.name}={cand.value}@{cand.dist.key}", cand.dist.fingerprint()
 
@@ -362,9 +301,32 @@ class Host:
         for entry in chosen:
             if entry.state in _METADATA_STATES:
                 result.append(self._info(entry))
-                continue
-            result.append(self._examine(entry)[0])
+            elif entry.python is not None:
+                result.append(self._examine_elsewhere(entry))
+            else:
+                result.append(self._examine(entry)[0])
         return result
+
+    def _examine_elsewhere(self, entry: _Entry) -> PluginInfo:
+        """Check a plugin that lives under another interpreter, in a worker."""
+        try:
+            with self._load_isolated(entry, None, entry.python) as handle:
+                return self._info(
+                    entry,
+                    state=PluginState.OK,
+                    reason="",
+                    manifest=handle.manifest,
+                    summary=handle.manifest.summary,
+                    distribution=handle.manifest.distribution,
+                    version=handle.manifest.version,
+                    checked=True,
+                )
+        except PluginUnavailable as exc:
+            known = exc.state in {s.value for s in PluginState}
+            state = PluginState(exc.state) if known else PluginState.BROKEN
+            return self._info(entry, state=state, reason=exc.message, checked=True)
+        except WorkerError as exc:
+            return self._info(entry, state=PluginState.BROKEN, reason=exc.message, checked=True)
 
     def _examine(self, entry: _Entry) -> tuple[PluginInfo, Loaded | None]:
         """Import, validate and instantiate; record and return the outcome."""
@@ -441,6 +403,7 @@ class Host:
             raise PluginUnavailable(
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
             )
+        python = python or entry.python
         if isolated is None:
             isolated = bool({name, "*"} & self._isolate) or python is not None
         if isolated:

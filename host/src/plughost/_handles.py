@@ -1,0 +1,194 @@
+"""Plugins ready to be called: in this process, or in a worker.
+
+Both handles have the same face (``manifest``, ``call``, ``close``, a context
+manager), the same argument checks before any plugin code runs, and the same
+errors, so code and tests run unchanged whichever way a plugin is loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from types import TracebackType
+from typing import Any
+
+from ._calls import check_arguments, find_command, normalise_result
+from ._client import DEFAULT_CALL_TIMEOUT, WorkerProcess
+from ._errors import CommandError, CommandFailed, PluginUnavailable, WorkerCrashed
+from ._manifest import Manifest
+
+__all__ = ["IsolatedPlugin", "LoadedPlugin"]
+
+log = logging.getLogger(__name__)
+
+
+def _closed(name: str, distribution: str | None) -> PluginUnavailable:
+    return PluginUnavailable(
+        f"plugin {name!r} was closed; load it again with Host.load",
+        plugin=name,
+        distribution=distribution,
+        state="closed",
+    )
+
+
+class LoadedPlugin:
+    """A plugin ready to be called, made by :meth:`Host.load`.
+
+    Use it as a context manager, or call :meth:`close` when done; calls after
+    ``close`` are refused. ``call`` checks the arguments against the manifest
+    before any plugin code runs and raises :class:`plughost.CommandFailed`
+    when the command raises.
+    """
+
+    def __init__(self, manifest: Manifest, plugin: object, methods: Mapping[str, str]) -> None:
+        self.manifest = manifest
+        self.plugin = plugin
+        self._methods = dict(methods)
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        """The plugin's name."""
+        return self.manifest.name
+
+    def call(self, command: str, /, **arguments: Any) -> Any:
+        """Call ``command`` with keyword ``arguments`` and return its result."""
+        if self._closed:
+            raise _closed(self.name, self.manifest.distribution)
+        spec = find_command(self.manifest, command)
+        kwargs = check_arguments(self.manifest, spec, arguments)
+        method = getattr(self.plugin, self._methods[spec.name])
+        try:
+            value = method(**kwargs)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            raise CommandFailed(
+                plugin=self.name,
+                distribution=self.manifest.distribution,
+                command=spec.name,
+                error_type=type(exc).__name__,
+                error_message=str(exc) or type(exc).__name__,
+                expected=isinstance(exc, CommandError),
+                details="".join(traceback.format_exception(exc)),
+            ) from exc
+        ok, result = normalise_result(spec, value)
+        if not ok:
+            raise CommandFailed(
+                plugin=self.name,
+                distribution=self.manifest.distribution,
+                command=spec.name,
+                error_type="TypeError",
+                error_message=f"returned {_short(value)}, but its annotation promises"
+                f" {spec.returns.describe()}",
+            )
+        return result
+
+    def close(self) -> None:
+        """Release the plugin; idempotent."""
+        self._closed = True
+
+    def __enter__(self) -> LoadedPlugin:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class IsolatedPlugin:
+    """A plugin running in a worker, used like an in-process one.
+
+    Made by ``Host.load(name, isolated=True)``; a context manager. ``call``
+    checks the arguments against the manifest before anything is sent. When
+    the worker has crashed, the next call starts a new one, up to
+    ``max_restarts`` times with a growing pause between attempts.
+    """
+
+    def __init__(
+        self,
+        worker_factory: Callable[[], WorkerProcess],
+        *,
+        call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
+        max_restarts: int = 3,
+    ) -> None:
+        self._factory = worker_factory
+        self._worker: WorkerProcess = worker_factory()
+        self.manifest = self._worker.start()
+        self.call_timeout = call_timeout
+        self.max_restarts = max_restarts
+        self.restarts = 0
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def name(self) -> str:
+        """The plugin's name."""
+        return self.manifest.name
+
+    @property
+    def worker(self) -> WorkerProcess:
+        """The current worker process."""
+        return self._worker
+
+    def call(self, command: str, /, **arguments: Any) -> Any:
+        """Call ``command`` with keyword ``arguments`` in the worker."""
+        return self.call_with_timeout(command, arguments, self.call_timeout)
+
+    def call_with_timeout(
+        self, command: str, arguments: Mapping[str, Any], timeout: float | None
+    ) -> Any:
+        """Like :meth:`call`, with a timeout for this call alone."""
+        if self._closed:
+            raise _closed(self.name, self.manifest.distribution)
+        spec = find_command(self.manifest, command)
+        kwargs = check_arguments(self.manifest, spec, arguments)
+        worker = self._ensure_worker()
+        return worker.call(spec.name, kwargs, timeout)
+
+    def _ensure_worker(self) -> WorkerProcess:
+        with self._lock:
+            if self._worker.alive:
+                return self._worker
+            if self.restarts >= self.max_restarts:
+                raise WorkerCrashed(
+                    f"plugin {self.name!r}: its worker failed {self.restarts + 1} times;"
+                    " not restarting it again (load the plugin anew to retry)",
+                    plugin=self.name,
+                )
+            self._worker.close()
+            time.sleep(min(0.05 * 2**self.restarts, 2.0))
+            self.restarts += 1
+            log.warning("restarting the worker of plugin %r (restart %d)", self.name, self.restarts)
+            worker: WorkerProcess = self._factory()
+            self.manifest = worker.start()
+            self._worker = worker
+            return worker
+
+    def close(self) -> None:
+        """Shut the worker down; idempotent."""
+        self._closed = True
+        self._worker.close()
+
+    def __enter__(self) -> IsolatedPlugin:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
