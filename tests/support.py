@@ -22,7 +22,14 @@ from pathlib import Path
 import pytest
 
 PACKAGES = Path(__file__).parent / "packages"
-ALL_FIXTURES = sorted(p.name for p in PACKAGES.iterdir() if (p / "pyproject.toml").exists())
+# Installed elsewhere than the shared fixture site: in a second virtual
+# environment (test_isolation.py), where they conflict with what the host has.
+SECOND_VENV_ONLY = {"dep-new", "venv-only"}
+ALL_FIXTURES = sorted(
+    p.name
+    for p in PACKAGES.iterdir()
+    if (p / "pyproject.toml").exists() and p.name not in SECOND_VENV_ONLY
+)
 
 
 def pip_install_target(target: Path, projects: Sequence[Path]) -> None:

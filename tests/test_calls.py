@@ -169,17 +169,17 @@ def test_host_call_returns_the_result() -> None:
 def test_loaded_plugin_call_and_context_manager() -> None:
     ran: list[Any] = []
     host = tool_host(ran)
-    with host.load("tool") as plugin:
+    with host.load("tool", isolated=False) as plugin:
         assert plugin.name == "tool"
         assert plugin.manifest.name == "tool"
         assert plugin.call("greet", name="Ann") == "hello Ann"
         assert plugin.call("greet", name="Bo") == "hello Bo"
-        assert plugin.plugin.calls == 2  # type: ignore[attr-defined]
+        assert getattr(plugin.plugin, "calls", None) == 2
     assert ran == ["init", ("greet", "Ann", 1, False), ("greet", "Bo", 1, False)]
 
 
 def test_loaded_plugin_has_empty_settings() -> None:
-    with tool_host([]).load("tool") as plugin:
+    with tool_host([]).load("tool", isolated=False) as plugin:
         assert isinstance(plugin.plugin, Plugin)
         assert dict(plugin.plugin.settings) == {}
 

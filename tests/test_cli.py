@@ -167,7 +167,11 @@ def test_run_builds_arguments_from_the_manifest(
         (["echo", "hi", "--colour", "red"], "unrecognized arguments: --colour red"),
         (["flag-check", "maybe"], "'maybe' is not true or false"),
         (["ech", "hi"], "invalid choice: 'ech'"),
-        ([], "give a command (echo, add, chatter, wait, refuse, crash, exit, lie, flag-check)"),
+        (
+            [],
+            "give a command (echo, add, chatter, wait, refuse, crash, exit, lie, parent, die,"
+            " flag-check)",
+        ),
     ],
 )
 def test_bad_arguments_are_one_line_usage_errors(

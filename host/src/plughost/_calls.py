@@ -9,7 +9,7 @@ from typing import Any
 from ._errors import ArgumentError
 from ._manifest import CommandSpec, Manifest, TypeSpec, describe_value
 
-__all__ = ["check_arguments", "find_command", "normalise_result"]
+__all__ = ["WrongResult", "check_arguments", "find_command", "normalise_result"]
 
 
 def find_command(manifest: Manifest, command: str) -> CommandSpec:
@@ -87,17 +87,27 @@ def _as_json(value: Any, type_: TypeSpec) -> Any:
     return value
 
 
-def normalise_result(spec: CommandSpec, value: Any) -> tuple[bool, Any]:
+class WrongResult(Exception):
+    """A command returned a value its return annotation does not allow."""
+
+
+def normalise_result(spec: CommandSpec, value: Any) -> Any:
     """Check a command's result against its declared return type.
 
-    Returns ``(True, value)`` with tuples turned into lists, or
-    ``(False, None)`` when the value does not fit.
+    Returns the value with tuples turned into lists; raises WrongResult,
+    whose message says what came back and what was promised, when it does
+    not fit.
     """
     if not spec.returns.accepts(value):
-        return False, None
+        shown = repr(value)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        raise WrongResult(
+            f"returned {shown}, but its annotation promises {spec.returns.describe()}"
+        )
     if spec.returns.kind in ("array", "object"):
-        return True, _plain(value)
-    return True, value
+        return _plain(value)
+    return value
 
 
 def _plain(value: Any) -> Any:

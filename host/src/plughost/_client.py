@@ -55,11 +55,13 @@ DEFAULT_CALL_TIMEOUT = 300.0
 #: Seconds each step of a shutdown waits before the next, harder one.
 SHUTDOWN_GRACE = 2.0
 _TAIL_LINES = 20
+_ABANDONED_KEPT = 1024
 _TAIL_WIDTH = 500
 _LEVELS = {
     "debug": logging.DEBUG,
     "info": logging.INFO,
     "warning": logging.WARNING,
+    "warn": logging.WARNING,
     "error": logging.ERROR,
     "critical": logging.CRITICAL,
 }
@@ -206,9 +208,12 @@ class WorkerProcess:
                 f"did not complete the handshake within {self._start_timeout:g} s",
             ) from None
         except (WorkerCrashed, ProtocolError) as exc:
-            if exc.exit_status is not None or isinstance(exc, ProtocolError):
-                raise self._error(WorkerStartError, exc.message, prefixed=True) from None
-            raise
+            raise WorkerStartError(
+                exc.message,
+                plugin=self.name,
+                exit_status=exc.exit_status,
+                stderr_tail=exc.stderr_tail,
+            ) from None
         if "error" in response:
             err = response["error"]
             data = err.get("data") if isinstance(err.get("data"), dict) else {}
@@ -240,6 +245,12 @@ class WorkerProcess:
             manifest = Manifest.from_dict(result.get("manifest"))
         except Exception as exc:
             raise self._error(ProtocolError, f"sent a malformed manifest: {exc}") from None
+        if manifest.name != self._plugin.get("name", self.name):
+            raise self._error(
+                ProtocolError,
+                f"describes a plugin named {manifest.name!r} instead of {self.name!r};"
+                " a worker must serve the plugin it was started for",
+            )
         self.protocol_version = version
         self.manifest = manifest
         worker = result.get("worker")
@@ -306,8 +317,13 @@ class WorkerProcess:
             self._send(p.request(id_, method, params))
             if not pending.done.wait(timeout):
                 with self._lock:
-                    self._pending.pop(id_, None)
-                    self._abandoned.add(id_)
+                    answered = self._pending.pop(id_, None) is None
+                    if not answered:
+                        self._forget(id_)
+                if answered:
+                    # The response arrived just as the wait ran out.
+                    pending.done.wait()
+                    return self._outcome(pending)
                 if not starting:
                     self._notify("cancel", {"id": id_})
                 raise CallTimeout(
@@ -319,14 +335,28 @@ class WorkerProcess:
             # KeyboardInterrupt too: forget the request and tell the worker.
             with self._lock:
                 if self._pending.pop(id_, None) is not None:
-                    self._abandoned.add(id_)
+                    self._forget(id_)
                     if not starting and self._failure is None:
                         self._notify("cancel", {"id": id_}, quiet=True)
             raise
+        return self._outcome(pending)
+
+    @staticmethod
+    def _outcome(pending: _Pending) -> dict[str, Any]:
         if pending.error is not None:
             raise pending.error
         assert pending.response is not None
         return pending.response
+
+    def _forget(self, id_: int) -> None:
+        """Remember an abandoned request, so its late answer is not an error.
+
+        A worker may never answer a cancelled call; only the most recent
+        abandoned ids are kept, so the set cannot grow without bound.
+        """
+        self._abandoned.add(id_)
+        if len(self._abandoned) > _ABANDONED_KEPT:
+            self._abandoned.discard(min(self._abandoned))
 
     def _send(self, message: dict[str, Any]) -> None:
         proc = self._proc
@@ -429,18 +459,19 @@ class WorkerProcess:
             if (
                 isinstance(record, dict)
                 and isinstance(record.get("message"), str)
-                and record.get("level") in _LEVELS
+                and str(record.get("level")).lower() in _LEVELS
             ):
-                self._logger.log(_LEVELS[record["level"]], "%s", record["message"])
+                level = _LEVELS[str(record["level"]).lower()]
+                self._logger.log(level, "%s", record["message"])
                 return
         self._logger.info("%s", text, extra={"plughost_raw": True})
 
     # -- failure -------------------------------------------------------------------------
 
-    def _error(self, kind: type[WorkerError], what: str, *, prefixed: bool = False) -> WorkerError:
+    def _error(self, kind: type[WorkerError], what: str) -> WorkerError:
         status = self._proc.poll() if self._proc else None
         tail = [line for line in self._tail if line.strip()][-5:]
-        text = what if prefixed else f"plugin {self.name!r}: its worker {what}"
+        text = f"plugin {self.name!r}: its worker {what}"
         if tail:
             text += "; last lines of its stderr: " + " | ".join(tail)
         return kind(text, plugin=self.name, exit_status=status, stderr_tail=tuple(self._tail))

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any
 
-from ._calls import check_arguments, find_command, normalise_result
+from ._calls import WrongResult, check_arguments, find_command, normalise_result
 from ._client import DEFAULT_CALL_TIMEOUT, WorkerProcess
 from ._errors import CommandError, CommandFailed, PluginUnavailable, WorkerCrashed
 from ._manifest import Manifest
@@ -75,17 +75,16 @@ class LoadedPlugin:
                 expected=isinstance(exc, CommandError),
                 details="".join(traceback.format_exception(exc)),
             ) from exc
-        ok, result = normalise_result(spec, value)
-        if not ok:
+        try:
+            return normalise_result(spec, value)
+        except WrongResult as exc:
             raise CommandFailed(
                 plugin=self.name,
                 distribution=self.manifest.distribution,
                 command=spec.name,
                 error_type="TypeError",
-                error_message=f"returned {_short(value)}, but its annotation promises"
-                f" {spec.returns.describe()}",
-            )
-        return result
+                error_message=str(exc),
+            ) from None
 
     def close(self) -> None:
         """Release the plugin; idempotent."""
@@ -101,11 +100,6 @@ class LoadedPlugin:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 class IsolatedPlugin:
@@ -156,7 +150,17 @@ class IsolatedPlugin:
         spec = find_command(self.manifest, command)
         kwargs = check_arguments(self.manifest, spec, arguments)
         worker = self._ensure_worker()
-        return worker.call(spec.name, kwargs, timeout)
+        value = worker.call(spec.name, kwargs, timeout)
+        try:
+            return normalise_result(spec, value)
+        except WrongResult as exc:
+            raise CommandFailed(
+                plugin=self.name,
+                distribution=self.manifest.distribution,
+                command=spec.name,
+                error_type="TypeError",
+                error_message=str(exc),
+            ) from None
 
     def _ensure_worker(self) -> WorkerProcess:
         with self._lock:

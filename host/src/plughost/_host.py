@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 from . import API_VERSION, ENTRY_POINT_GROUP, __version__
 from ._client import (
@@ -95,6 +96,7 @@ class _Entry:
     requires: str | None = None
     cls: object = None
     python: str | None = None
+    command: tuple[str, ...] | None = None
 
 
 class Host:
@@ -108,6 +110,8 @@ class Host:
     seconds. ``interpreters`` maps plugin names to the Python that runs them
     (a plugin installed in its own virtual environment, with plughost): such
     a plugin always runs isolated, found by name in that environment.
+    ``executables`` maps plugin names to the command (argv) of a worker that
+    speaks protocol v1 itself: a plugin written in another language.
     ``cache_dir`` is where check records are kept (default: the user cache
     directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False`` neither reads
     nor writes them.
@@ -122,6 +126,7 @@ class Host:
         group: str = ENTRY_POINT_GROUP,
         isolate: Iterable[str] = (),
         interpreters: Mapping[str, str] | None = None,
+        executables: Mapping[str, Sequence[str]] | None = None,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         start_timeout: float = DEFAULT_START_TIMEOUT,
     ) -> None:
@@ -129,6 +134,7 @@ class Host:
         self._disable = frozenset(disable)
         self._isolate = frozenset(isolate)
         self._interpreters = dict(interpreters or {})
+        self._executables = {k: tuple(v) for k, v in (executables or {}).items()}
         self.call_timeout = call_timeout
         self.start_timeout = start_timeout
         self._classes: dict[str, object] | None = None
@@ -171,6 +177,8 @@ class Host:
                 entries[name] = _Entry(name, None, PluginState.UNCHECKED, python=python)
             else:
                 found.python = python
+        for name, command in self._executables.items():
+            entries[name] = _Entry(name, None, PluginState.UNCHECKED, command=command)
         for name in self._disable & entries.keys():
             entry = entries[name]
             entry.state = PluginState.DISABLED
@@ -242,9 +250,10 @@ class Host:
             record = self._record(entry)
             if record is not None:
                 base.update(self._from_record(record))
-            elif entry.python is not None:
+            elif entry.python is not None or entry.command is not None:
+                runner = entry.python or " ".join(entry.command or ())
                 base["reason"] = (
-                    f"plugin {entry.name!r} runs under {entry.python}; run"
+                    f"plugin {entry.name!r} runs in its own process ({runner}); run"
                     f" `plughost check {entry.name}` to start it and check it"
                 )
             else:
@@ -301,7 +310,7 @@ class Host:
         for entry in chosen:
             if entry.state in _METADATA_STATES:
                 result.append(self._info(entry))
-            elif entry.python is not None:
+            elif entry.python is not None or entry.command is not None:
                 result.append(self._examine_elsewhere(entry))
             else:
                 result.append(self._examine(entry)[0])
@@ -376,6 +385,36 @@ class Host:
                 CheckRecord(key[1], state.value, stored, manifest.to_dict() if manifest else None),
             )
 
+    @overload
+    def load(
+        self,
+        name: str,
+        *,
+        isolated: Literal[False],
+        timeout: float | None = None,
+        python: None = None,
+    ) -> LoadedPlugin: ...
+
+    @overload
+    def load(
+        self,
+        name: str,
+        *,
+        isolated: Literal[True],
+        timeout: float | None = None,
+        python: str | None = None,
+    ) -> IsolatedPlugin: ...
+
+    @overload
+    def load(
+        self,
+        name: str,
+        *,
+        isolated: bool | None = None,
+        timeout: float | None = None,
+        python: str | None = None,
+    ) -> LoadedPlugin | IsolatedPlugin: ...
+
     def load(
         self,
         name: str,
@@ -404,7 +443,9 @@ class Host:
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
             )
         python = python or entry.python
-        if isolated is None:
+        if entry.command is not None:
+            isolated = True
+        elif isolated is None:
             isolated = bool({name, "*"} & self._isolate) or python is not None
         if isolated:
             return self._load_isolated(entry, timeout, python)
@@ -427,26 +468,32 @@ class Host:
                 distribution=dist.name if dist else None,
                 version=dist.version if dist else None,
             )
-        elif cand is None:
+        elif cand is None and entry.cls is not None:
             module = getattr(entry.cls, "__module__", "")
             plugin["entry_point"] = f"{module}:{getattr(entry.cls, '__qualname__', '')}"
-        command = python_worker_command(python)
+        command = list(entry.command) if entry.command else python_worker_command(python)
         start_timeout = self.start_timeout
+        env = None
+        if python is not None:
+            # This interpreter's search path is not the other one's.
+            env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
 
         def start() -> WorkerProcess:
-            return WorkerProcess(entry.name, command, plugin=plugin, start_timeout=start_timeout)
+            return WorkerProcess(
+                entry.name, command, plugin=plugin, env=env, start_timeout=start_timeout
+            )
 
         try:
             handle = IsolatedPlugin(
                 start, call_timeout=self.call_timeout if timeout is None else timeout
             )
         except PluginUnavailable as exc:
-            if python is None:
+            if python is None and entry.command is None:
                 known = exc.state in {s.value for s in PluginState}
                 state = PluginState(exc.state) if known else PluginState.BROKEN
                 self._remember(entry, state, exc.message, (), None)
             raise
-        if python is None:
+        if python is None and entry.command is None:
             self._remember(entry, PluginState.OK, "", (), handle.manifest)
         return handle
 

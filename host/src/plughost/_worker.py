@@ -234,7 +234,7 @@ class Worker:
         self.channel.send(p.error(id_, p.CANCELLED, "the call was cancelled"))
 
     def _call(self, id_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from ._calls import check_arguments, normalise_result
+        from ._calls import WrongResult, check_arguments, normalise_result
         from ._errors import ArgumentError, CommandError
 
         command = params.get("command")
@@ -271,11 +271,10 @@ class Worker:
                     "traceback": "".join(traceback.format_exception(exc)),
                 },
             )
-        ok, value = normalise_result(spec, value)
-        if not ok:
-            message = (
-                f"returned a value that its annotation ({spec.returns.describe()}) does not allow"
-            )
+        try:
+            value = normalise_result(spec, value)
+        except WrongResult as exc:
+            message = str(exc)
             return p.error(
                 id_,
                 p.COMMAND_FAILED,

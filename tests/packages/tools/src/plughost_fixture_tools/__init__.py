@@ -1,6 +1,7 @@
 """A valid plugin whose commands exercise the host's edges."""
 
 import os
+import subprocess
 import sys
 import time
 from typing import Literal
@@ -54,12 +55,13 @@ class Tools(Plugin):
         print("chatter: print() from the plugin")
         sys.stdout.flush()
         os.write(1, b"chatter: raw bytes on fd 1\n")
+        subprocess.run([sys.executable, "-c", "print('chatter: from a grandchild')"], check=True)
         return ["one", "two"]
 
     @command
     def wait(self, seconds: float) -> str:
         """Sleep SECONDS, announcing it on stderr first."""
-        print("tools: waiting", file=sys.stderr, flush=True)
+        print(f"tools: waiting in process {os.getpid()}", file=sys.stderr, flush=True)
         time.sleep(seconds)
         return "done"
 
@@ -82,6 +84,16 @@ class Tools(Plugin):
     def lie(self) -> int:
         """Return something other than what the annotation promises."""
         return "not an int"  # type: ignore[return-value]
+
+    @command
+    def parent(self) -> int:
+        """Return the id of the process that started the plugin's process."""
+        return os.getppid()
+
+    @command
+    def die(self, code: int = 9) -> None:
+        """End the plugin's process at once with exit status CODE."""
+        os._exit(code)
 
     @command(name="flag-check")
     def flag_check(self, enabled: bool) -> bool:

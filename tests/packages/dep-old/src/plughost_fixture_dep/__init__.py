@@ -1,0 +1,3 @@
+"""A library whose two versions cannot be installed side by side."""
+
+VERSION = "1.0"
