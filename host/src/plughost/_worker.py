@@ -129,7 +129,10 @@ class Worker:
                 self._cancel(params.get("id"))
             return False
         if method == "initialize":
-            self.channel.send(self._initialize(id_, params))
+            if self.plugin is not None:
+                self.channel.send(p.error(id_, p.INVALID_REQUEST, "already initialized"))
+            else:
+                self.channel.send(self._initialize(id_, params))
         elif method == "ping":
             self.channel.send(p.result(id_, {}))
         elif method == "shutdown":
