@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 from . import __version__
 
 if TYPE_CHECKING:
+    from ._config import Policy
     from ._host import Host, PluginInfo
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_UNAVAILABLE", "EXIT_USAGE", "main"]
@@ -52,6 +53,12 @@ def _build_parser() -> _Parser:
         action="store_true",
         default=argparse.SUPPRESS,
         help="log what plughost does and show tracebacks of errors",
+    )
+    common.add_argument(
+        "--no-plugins",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="load no plugin at all (they show as disabled)",
     )
     as_json = _Parser(add_help=False)
     as_json.add_argument(
@@ -105,6 +112,13 @@ def _build_parser() -> _Parser:
     )
     p.add_argument("name", metavar="NAME", help="the plugin's name")
     p.add_argument("rest", nargs=argparse.REMAINDER, metavar="COMMAND [ARGS ...]")
+    sub.add_parser(
+        "config",
+        parents=[common, as_json],
+        help="show the configuration file in use and the effective settings",
+        description="Show the configuration file in use (PLUGHOST_CONFIG, else the user"
+        " config directory) and the effective settings, with where each comes from.",
+    )
     p = sub.add_parser(
         "check",
         parents=[common, as_json],
@@ -242,11 +256,12 @@ def _configure_logging(debug: bool) -> None:
 
 
 def _report(out: _Output, exc: Exception, debug: bool) -> int:
+    from ._config import ConfigError
     from ._errors import ArgumentError, CommandFailed, PlughostError, PluginUnavailable
 
     if isinstance(exc, PluginUnavailable):
         code = EXIT_UNAVAILABLE
-    elif isinstance(exc, ArgumentError):
+    elif isinstance(exc, ArgumentError | ConfigError):
         code = EXIT_USAGE
     elif isinstance(exc, PlughostError):
         code = EXIT_FAILED
@@ -297,15 +312,23 @@ def _fail(
 # -- commands -----------------------------------------------------------------
 
 
-def _host() -> Host:
+def _policy(args: argparse.Namespace) -> Policy:
+    from ._config import load_policy
+
+    policy = load_policy(no_plugins=bool(getattr(args, "no_plugins", False)))
+    for warning in policy.warnings:
+        log.warning("%s", warning)
+    return policy
+
+
+def _host(args: argparse.Namespace) -> Host:
     from ._host import Host
 
-    isolate = [n.strip() for n in os.environ.get("PLUGHOST_ISOLATE", "").split(",") if n.strip()]
-    return Host(isolate=isolate)
+    return Host(policy=_policy(args))
 
 
 def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
-    plugins = _host().plugins()
+    plugins = _host(args).plugins()
     if args.__dict__.get("json"):
         import json
 
@@ -341,7 +364,7 @@ def _cmd_info(args: argparse.Namespace, out: _Output) -> int:
     from ._states import PluginState
 
     _check_name(args.name)
-    host = _host()
+    host = _host(args)
     info = host.info(args.name)
     if info.state is PluginState.UNCHECKED or (info.state is PluginState.OK and not info.manifest):
         out.shield()
@@ -398,7 +421,7 @@ def _cmd_check(args: argparse.Namespace, out: _Output) -> int:
     for name in args.names:
         _check_name(name)
     out.shield()
-    results = _host().check(args.names or None)
+    results = _host(args).check(args.names or None)
     if args.__dict__.get("json"):
         import json
 
@@ -427,7 +450,7 @@ def _cmd_run(args: argparse.Namespace, out: _Output) -> int:
     isolated = isolated or args.isolated or timeout is not None or args.timeout is not None
     timeout = timeout or args.timeout
     out.shield()
-    host = _host()
+    host = _host(args)
     with host.load(args.name, isolated=isolated or None, timeout=timeout) as plugin:
         request = parse_command_line(plugin.manifest, list(args.rest), prog=prog)
         out.as_json = out.as_json or request.as_json
@@ -468,19 +491,57 @@ def _format_result(value: object) -> str:
     return _format_scalar(value)
 
 
-_NAME_LIMIT = 100
-
-
 def _check_name(name: str) -> None:
     """Refuse a plugin name that no entry point could have, before discovery."""
-    if not name or len(name) > _NAME_LIMIT or any(c in name for c in ":/\\\n\r\0"):
+    from ._names import NAME_RULE, is_plugin_name
+
+    if not is_plugin_name(name):
         shown = repr(name if len(name) <= 40 else name[:37] + "...")
         raise UsageError(
-            f"{shown} is not a plugin name; run `plughost list` to see the installed plugins"
+            f"{shown} is not a plugin name ({NAME_RULE}); run `plughost list` to see the"
+            " installed plugins"
         )
 
 
+def _cmd_config(args: argparse.Namespace, out: _Output) -> int:
+    policy = _policy(args)
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps(policy.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    state = "" if policy.file_exists else " (does not exist; defaults apply)"
+    out.write(f"config file: {policy.path}{state}")
+
+    def source(key: str) -> str:
+        return f"  ({policy.sources.get(key, 'default')})"
+
+    allow = "all distributions" if policy.allow is None else ", ".join(sorted(policy.allow))
+    out.write(f"allow:         {allow or 'none'}{source('allow')}")
+    out.write(f"disable:       {', '.join(sorted(policy.disable)) or '-'}{source('disable')}")
+    out.write(f"isolate:       {', '.join(sorted(policy.isolate)) or '-'}{source('isolate')}")
+    out.write(f"verify:        {'true' if policy.verify else 'false'}{source('verify')}")
+    for key, value in (("timeout", policy.timeout), ("start_timeout", policy.start_timeout)):
+        shown = f"{value:g} s" if value is not None else "default"
+        out.write(f"{key + ':':<15}{shown}{source(key)}")
+    import json
+
+    from ._config import PluginPolicy
+
+    defaults = PluginPolicy().to_dict()
+    for name, plugin in sorted(policy.plugins.items()):
+        out.write(f"[plugins.{name}]")
+        for key, value in plugin.to_dict().items():
+            if key == "settings":
+                for k, v in value.items():
+                    out.write(f"  {k} = {json.dumps(v, ensure_ascii=False)}  (for the plugin)")
+            elif value != defaults[key]:
+                out.write(f"  {key} = {json.dumps(value, ensure_ascii=False)}")
+    return EXIT_OK
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
+    "config": _cmd_config,
     "list": _cmd_list,
     "info": _cmd_info,
     "run": _cmd_run,

@@ -23,8 +23,8 @@ from ._client import (
     WorkerProcess,
     python_worker_command,
 )
-from ._compat import check_compatibility
-from ._discovery import Candidate, find_candidates
+from ._config import Policy
+from ._discovery import find_candidates
 from ._errors import (
     PluginNotFound,
     PluginUnavailable,
@@ -34,6 +34,7 @@ from ._handles import IsolatedPlugin, LoadedPlugin
 from ._loading import Loaded, load_plugin
 from ._manifest import Manifest
 from ._records import CheckRecord, CheckRecords, default_cache_dir
+from ._registry import Entry, decide
 from ._states import PluginState
 
 __all__ = ["Host", "LoadedPlugin", "PluginInfo"]
@@ -85,20 +86,6 @@ class PluginInfo:
         }
 
 
-@dataclass
-class _Entry:
-    """A plugin name with everything decided about it from metadata."""
-
-    name: str
-    candidate: Candidate | None
-    state: PluginState
-    reason: str = ""
-    requires: str | None = None
-    cls: object = None
-    python: str | None = None
-    command: tuple[str, ...] | None = None
-
-
 class Host:
     """Discovers, checks, loads and calls plugins.
 
@@ -114,7 +101,8 @@ class Host:
     speaks protocol v1 itself: a plugin written in another language.
     ``cache_dir`` is where check records are kept (default: the user cache
     directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False`` neither reads
-    nor writes them.
+    nor writes them. ``policy`` is the user's configuration
+    (:func:`plughost.load_policy`); what it says adds to the arguments.
     """
 
     def __init__(
@@ -129,16 +117,19 @@ class Host:
         executables: Mapping[str, Sequence[str]] | None = None,
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         start_timeout: float = DEFAULT_START_TIMEOUT,
+        policy: Policy | None = None,
     ) -> None:
+        self.policy = policy or Policy()
         self._group = group
         self._disable = frozenset(disable)
-        self._isolate = frozenset(isolate)
+        self._isolate = frozenset(isolate) | self.policy.isolate
         self._interpreters = dict(interpreters or {})
         self._executables = {k: tuple(v) for k, v in (executables or {}).items()}
-        self.call_timeout = call_timeout
-        self.start_timeout = start_timeout
+        self.call_timeout = self.policy.timeout or call_timeout
+        self.start_timeout = self.policy.start_timeout or start_timeout
         self._classes: dict[str, object] | None = None
-        self._entries: dict[str, _Entry] | None = None
+        self._entries: dict[str, Entry] | None = None
+        self._passed_over: list[Entry] = []
         self._records = (
             CheckRecords(Path(cache_dir) if cache_dir else default_cache_dir(), __version__)
             if remember
@@ -158,54 +149,22 @@ class Host:
 
     # -- metadata ---------------------------------------------------------
 
-    def _discover(self) -> dict[str, _Entry]:
+    def _discover(self) -> dict[str, Entry]:
         if self._entries is not None:
             return self._entries
-        entries: dict[str, _Entry] = {}
-        if self._classes is not None:
-            for name, obj in self._classes.items():
-                entries[name] = _Entry(name, None, PluginState.UNCHECKED, cls=obj)
-        else:
-            by_name: dict[str, list[Candidate]] = {}
-            for cand in find_candidates(self._group):
-                by_name.setdefault(cand.name, []).append(cand)
-            for name, cands in by_name.items():
-                entries[name] = self._decide(name, cands)
-        for name, python in self._interpreters.items():
-            found = entries.get(name)
-            if found is None or found.state is PluginState.CONFLICT:
-                entries[name] = _Entry(name, None, PluginState.UNCHECKED, python=python)
-            else:
-                found.python = python
-        for name, command in self._executables.items():
-            entries[name] = _Entry(name, None, PluginState.UNCHECKED, command=command)
-        for name in self._disable & entries.keys():
-            entry = entries[name]
-            entry.state = PluginState.DISABLED
-            entry.reason = f"plugin {name!r} is disabled by the host's settings; enable it there"
-        self._entries = dict(sorted(entries.items()))
+        decision = decide(
+            None if self._classes is not None else find_candidates(self._group),
+            policy=self.policy,
+            host_version=__version__,
+            api_version=API_VERSION,
+            classes=self._classes,
+            disable=self._disable,
+            interpreters=self._interpreters,
+            executables=self._executables,
+        )
+        self._entries = decision.entries
+        self._passed_over = decision.passed_over
         return self._entries
-
-    def _decide(self, name: str, cands: list[Candidate]) -> _Entry:
-        dists = {c.dist.key: c for c in cands if c.dist is not None}
-        if len(dists) > 1:
-            ordered = sorted(dists.values(), key=lambda c: c.dist.key if c.dist else "")
-            labels = " and ".join(c.dist.label() for c in ordered if c.dist)
-            names = " or ".join(c.dist.name for c in ordered if c.dist)
-            reason = (
-                f"plugin name {name!r} is provided by both {labels}; neither is"
-                f" loaded until one is uninstalled (pip uninstall {names})"
-            )
-            return _Entry(name, None, PluginState.CONFLICT, reason)
-        cand = cands[0]
-        if cand.dist is None:
-            return _Entry(name, cand, PluginState.UNCHECKED)
-        compat = check_compatibility(name, cand.dist, __version__, API_VERSION)
-        if not compat.ok:
-            return _Entry(
-                name, cand, PluginState.INCOMPATIBLE, compat.reason, requires=compat.requirement
-            )
-        return _Entry(name, cand, PluginState.UNCHECKED, requires=compat.requirement)
 
     def names(self) -> list[str]:
         """The names of all discovered plugins, whatever their state."""
@@ -214,22 +173,25 @@ class Host:
     def plugins(self) -> list[PluginInfo]:
         """Every plugin with its state, from metadata and check records only.
 
-        Imports no plugin code.
+        Imports no plugin code. A name that a pin resolved appears once more
+        for each distribution the pin passed over, as ``conflict``.
         """
-        return [self._info(e) for e in self._discover().values()]
+        entries = list(self._discover().values()) + self._passed_over
+        entries.sort(key=lambda e: (e.name, not e.loadable))
+        return [self._info(e) for e in entries]
 
     def info(self, name: str) -> PluginInfo:
         """What is known of plugin ``name`` without importing it."""
         return self._info(self._entry(name))
 
-    def _entry(self, name: str) -> _Entry:
+    def _entry(self, name: str) -> Entry:
         entries = self._discover()
         entry = entries.get(name)
         if entry is None:
             raise PluginNotFound(name, difflib.get_close_matches(name, list(entries), n=2))
         return entry
 
-    def _info(self, entry: _Entry, **fresh: Any) -> PluginInfo:
+    def _info(self, entry: Entry, **fresh: Any) -> PluginInfo:
         cand = entry.candidate
         dist = cand.dist if cand else None
         base: dict[str, Any] = {
@@ -263,13 +225,13 @@ class Host:
                 )
         return PluginInfo(**base)
 
-    def _record_key(self, entry: _Entry) -> tuple[str, str] | None:
+    def _record_key(self, entry: Entry) -> tuple[str, str] | None:
         cand = entry.candidate
         if self._records is None or cand is None or cand.dist is None or entry.python:
             return None
         return f"{entry.name}={cand.value}@{cand.dist.key}", cand.dist.fingerprint()
 
-    def _record(self, entry: _Entry) -> CheckRecord | None:
+    def _record(self, entry: Entry) -> CheckRecord | None:
         key = self._record_key(entry)
         if key is None or self._records is None:
             return None
@@ -316,7 +278,7 @@ class Host:
                 result.append(self._examine(entry)[0])
         return result
 
-    def _examine_elsewhere(self, entry: _Entry) -> PluginInfo:
+    def _examine_elsewhere(self, entry: Entry) -> PluginInfo:
         """Check a plugin that lives under another interpreter, in a worker."""
         try:
             with self._load_isolated(entry, None, entry.python) as handle:
@@ -337,7 +299,7 @@ class Host:
         except WorkerError as exc:
             return self._info(entry, state=PluginState.BROKEN, reason=exc.message, checked=True)
 
-    def _examine(self, entry: _Entry) -> tuple[PluginInfo, Loaded | None]:
+    def _examine(self, entry: Entry) -> tuple[PluginInfo, Loaded | None]:
         """Import, validate and instantiate; record and return the outcome."""
         cand = entry.candidate
         dist = cand.dist if cand else None
@@ -347,9 +309,10 @@ class Host:
                 target=cand.value,
                 distribution=dist.name if dist else None,
                 version=dist.version if dist else None,
+                settings=entry.settings,
             )
         else:
-            outcome = load_plugin(name=entry.name, obj=entry.cls)
+            outcome = load_plugin(name=entry.name, obj=entry.cls, settings=entry.settings)
         problems: tuple[str, ...] = ()
         if isinstance(outcome, Loaded):
             state, reason = PluginState.OK, ""
@@ -371,7 +334,7 @@ class Host:
 
     def _remember(
         self,
-        entry: _Entry,
+        entry: Entry,
         state: PluginState,
         reason: str,
         problems: tuple[str, ...],
@@ -437,7 +400,7 @@ class Host:
         when the plugin is not usable.
         """
         entry = self._entry(name)
-        if entry.state in _METADATA_STATES:
+        if entry.state in _METADATA_STATES or entry.state is PluginState.INVALID:
             info = self._info(entry)
             raise PluginUnavailable(
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
@@ -446,7 +409,11 @@ class Host:
         if entry.command is not None:
             isolated = True
         elif isolated is None:
-            isolated = bool({name, "*"} & self._isolate) or python is not None
+            isolated = (
+                bool({name, "*"} & self._isolate)
+                or self.policy.plugin(name).isolate
+                or python is not None
+            )
         if isolated:
             return self._load_isolated(entry, timeout, python)
         info, live = self._examine(entry)
@@ -457,7 +424,7 @@ class Host:
         return LoadedPlugin(live.manifest, live.instance, live.methods)
 
     def _load_isolated(
-        self, entry: _Entry, timeout: float | None, python: str | None
+        self, entry: Entry, timeout: float | None, python: str | None
     ) -> IsolatedPlugin:
         cand = entry.candidate
         plugin: dict[str, Any] = {"name": entry.name}
@@ -472,7 +439,10 @@ class Host:
             module = getattr(entry.cls, "__module__", "")
             plugin["entry_point"] = f"{module}:{getattr(entry.cls, '__qualname__', '')}"
         command = list(entry.command) if entry.command else python_worker_command(python)
-        start_timeout = self.start_timeout
+        own = self.policy.plugin(entry.name)
+        start_timeout = own.start_timeout or self.start_timeout
+        call_timeout = timeout or own.timeout or self.call_timeout
+        settings = entry.settings
         env = None
         if python is not None:
             # This interpreter's search path is not the other one's.
@@ -480,13 +450,16 @@ class Host:
 
         def start() -> WorkerProcess:
             return WorkerProcess(
-                entry.name, command, plugin=plugin, env=env, start_timeout=start_timeout
+                entry.name,
+                command,
+                plugin=plugin,
+                settings=settings,
+                env=env,
+                start_timeout=start_timeout,
             )
 
         try:
-            handle = IsolatedPlugin(
-                start, call_timeout=self.call_timeout if timeout is None else timeout
-            )
+            handle = IsolatedPlugin(start, call_timeout=call_timeout)
         except PluginUnavailable as exc:
             if python is None and entry.command is None:
                 known = exc.state in {s.value for s in PluginState}

@@ -12,6 +12,7 @@ else and never holds more than the line limit in memory.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -78,6 +79,13 @@ def _bounded_int(text: str) -> int:
     return int(text)
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ProtocolViolation(f"the message contains the number {text[:40]}, too large for JSON")
+    return value
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result = dict(pairs)
     if len(result) != len(pairs):
@@ -105,6 +113,7 @@ _DECODER = json.JSONDecoder(
     object_pairs_hook=_unique_keys,
     parse_constant=_no_constants,
     parse_int=_bounded_int,
+    parse_float=_finite_float,
 )
 
 
@@ -139,9 +148,12 @@ def decode(line: bytes) -> dict[str, Any]:
 
 def encode(message: dict[str, Any]) -> bytes:
     """Encode a message as one line (no NaN: the protocol is strict JSON)."""
-    return (
-        json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
-    ).encode("utf-8")
+    text = json.dumps(message, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:
+        return (text + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate cannot be UTF-8; JSON's \u escapes can carry it.
+        return (json.dumps(message, allow_nan=False, separators=(",", ":")) + "\n").encode()
 
 
 class LineReader:

@@ -1,0 +1,24 @@
+"""What a plugin name may look like.
+
+A name from the command line or the configuration is data: it is only ever
+compared with the names of discovered entry points, never imported or used
+as a path. The pattern keeps out everything that could be mistaken for
+something else (``:``, ``/``, whitespace, control characters) and anything
+absurdly long.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["NAME_RULE", "is_plugin_name"]
+
+#: The rule, in words, for messages and docs.
+NAME_RULE = "1 to 100 letters, digits, '.', '_' and '-', starting with a letter or digit"
+
+_PLUGIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def is_plugin_name(name: str) -> bool:
+    """Whether ``name`` fits the rule (ASCII letters and digits only)."""
+    return _PLUGIN_NAME.fullmatch(name) is not None
