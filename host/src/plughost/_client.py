@@ -17,6 +17,7 @@ import itertools
 import json
 import logging
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -132,6 +133,7 @@ class WorkerProcess:
         self._tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
         self._threads: list[threading.Thread] = []
         self._proc: subprocess.Popen[bytes] | None = None
+        self._stdin_fd = -1
         self._logger = logging.getLogger(f"plughost.plugin.{name}")
         self.manifest: Manifest | None = None
         self.protocol_version: int | None = None
@@ -176,9 +178,15 @@ class WorkerProcess:
                 plugin=self.name,
             ) from None
         assert self._proc.stdout is not None and self._proc.stderr is not None
+        assert self._proc.stdin is not None
+        # Writes never block for longer than the request's timeout: a worker
+        # that stops reading must not hang the host.
+        self._stdin_fd = self._proc.stdin.fileno()
+        os.set_blocking(self._stdin_fd, False)
         for target, stream, label in (
             (self._read_stdout, self._proc.stdout, "out"),
             (self._read_stderr, self._proc.stderr, "err"),
+            (self._watch, None, "wait"),
         ):
             t = threading.Thread(
                 target=target, args=(stream,), name=f"plughost-{self.name}-{label}", daemon=True
@@ -228,11 +236,16 @@ class WorkerProcess:
             if err.get("code") == p.PLUGIN_UNAVAILABLE:
                 state = data.get("state")
                 state = state if isinstance(state, str) else "broken"
-                raise PluginUnavailable(str(err.get("message")), plugin=self.name, state=state)
+                message = err.get("message")
+                reason = message if isinstance(message, str) and message else data.get("reason")
+                text = " ".join(str(reason).split())
+                if repr(self.name) not in text:
+                    text = f"plugin {self.name!r}: {text}"
+                raise PluginUnavailable(text, plugin=self.name, state=state)
             raise self._error(WorkerStartError, f"refused to initialize: {err.get('message')}")
         result = response.get("result")
         if not isinstance(result, dict):
-            raise self._error(ProtocolError, "answered initialize without a result object")
+            raise self._error(WorkerStartError, "answered initialize without a result object")
         version = result.get("protocol_version")
         if type(version) is not int or version not in p.PROTOCOL_VERSIONS:
             raise self._error(
@@ -244,10 +257,10 @@ class WorkerProcess:
         try:
             manifest = Manifest.from_dict(result.get("manifest"))
         except Exception as exc:
-            raise self._error(ProtocolError, f"sent a malformed manifest: {exc}") from None
+            raise self._error(WorkerStartError, f"sent a malformed manifest: {exc}") from None
         if manifest.name != self._plugin.get("name", self.name):
             raise self._error(
-                ProtocolError,
+                WorkerStartError,
                 f"describes a plugin named {manifest.name!r} instead of {self.name!r};"
                 " a worker must serve the plugin it was started for",
             )
@@ -314,7 +327,7 @@ class WorkerProcess:
             id_ = next(self._ids)
             self._pending[id_] = pending
         try:
-            self._send(p.request(id_, method, params))
+            self._send(p.request(id_, method, params), timeout)
             if not pending.done.wait(timeout):
                 with self._lock:
                     answered = self._pending.pop(id_, None) is None
@@ -358,21 +371,36 @@ class WorkerProcess:
         if len(self._abandoned) > _ABANDONED_KEPT:
             self._abandoned.discard(min(self._abandoned))
 
-    def _send(self, message: dict[str, Any]) -> None:
-        proc = self._proc
-        assert proc is not None and proc.stdin is not None
-        data = p.encode(message)
+    def _send(self, message: dict[str, Any], timeout: float | None) -> None:
+        data = memoryview(p.encode(message))
+        deadline = None if timeout is None else time.monotonic() + timeout
+        if not self._write_lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise self._error(CallTimeout, f"did not take a request within {timeout:g} s")
         try:
-            with self._write_lock:
-                proc.stdin.write(data)
-                proc.stdin.flush()
+            while data:
+                try:
+                    data = data[os.write(self._stdin_fd, data) :]
+                except BlockingIOError:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        # Half a request is on the channel: it cannot be used again.
+                        failure = self._error(
+                            CallTimeout,
+                            f"stopped reading requests, so the call did not finish within"
+                            f" {timeout:g} s",
+                        )
+                        self._fail(failure)
+                        raise failure from None
+                    select.select([], [self._stdin_fd], [], remaining)
         except (BrokenPipeError, OSError, ValueError):
             # The worker is gone; the reader thread reports how it ended.
             self._wait_for_failure()
+        finally:
+            self._write_lock.release()
 
     def _notify(self, method: str, params: dict[str, Any], *, quiet: bool = False) -> None:
         try:
-            self._send(p.notification(method, params))
+            self._send(p.notification(method, params), SHUTDOWN_GRACE)
         except WorkerError:
             if not quiet:
                 raise
@@ -402,11 +430,29 @@ class WorkerProcess:
                     return
                 first = False
         except p.ProtocolViolation as exc:
-            self._fail(self._error(ProtocolError, f"broke the protocol: {exc}"))
+            proc = self._proc
+            assert proc is not None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(0.5)
+            if proc.poll() is not None and not self._closed:
+                # It died while writing: that is the news, not the half line.
+                what = f"{_describe_status(proc.poll())} in the middle of a message"
+                self._fail(self._error(WorkerCrashed, what))
+            else:
+                self._fail(self._error(ProtocolError, f"broke the protocol: {exc}"))
             return
         except (OSError, ValueError):
             pass
         self._on_exit()
+
+    def _watch(self, _: object) -> None:
+        """Notice the worker's exit even while a grandchild holds its stdout open."""
+        proc = self._proc
+        assert proc is not None
+        proc.wait()
+        self._threads[0].join(0.5)
+        if self._threads[0].is_alive() and not self._closed:
+            self._fail(self._error(WorkerCrashed, _describe_status(proc.poll())))
 
     def _deliver(self, message: dict[str, Any]) -> None:
         if "method" in message:
@@ -470,8 +516,8 @@ class WorkerProcess:
 
     def _error(self, kind: type[WorkerError], what: str) -> WorkerError:
         status = self._proc.poll() if self._proc else None
-        tail = [line for line in self._tail if line.strip()][-5:]
-        text = f"plugin {self.name!r}: its worker {what}"
+        tail = [" ".join(line.split()) for line in self._tail if line.strip()][-5:]
+        text = f"plugin {self.name!r}: its worker {' '.join(what.split())}"
         if tail:
             text += "; last lines of its stderr: " + " | ".join(tail)
         return kind(text, plugin=self.name, exit_status=status, stderr_tail=tuple(self._tail))
@@ -516,7 +562,8 @@ class WorkerProcess:
         with self._lock:
             if self._closed:
                 return
-            usable = self._failure is None
+            # Only a worker that completed the handshake is asked politely.
+            usable = self._failure is None and self.manifest is not None
         proc = self._proc
         if proc is None:
             self._closed = True
@@ -550,7 +597,7 @@ class WorkerProcess:
         if self._proc is not None and self._proc.poll() is None:
             self._signal_group(signal.SIGKILL)
 
-    def _signal_group(self, sig: signal.Signals) -> bool:
+    def _signal_group(self, sig: int) -> bool:
         if self._proc is None:
             return False
         try:
@@ -565,7 +612,7 @@ class WorkerProcess:
             return
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
-            if not self._signal_group(signal.Signals(0)):
+            if not self._signal_group(0):
                 return
             time.sleep(0.02)
         self._signal_group(signal.SIGKILL)

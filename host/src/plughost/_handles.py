@@ -168,8 +168,9 @@ class IsolatedPlugin:
                 return self._worker
             if self.restarts >= self.max_restarts:
                 raise WorkerCrashed(
-                    f"plugin {self.name!r}: its worker failed {self.restarts + 1} times;"
-                    " not restarting it again (load the plugin anew to retry)",
+                    f"plugin {self.name!r}: its worker failed and was restarted"
+                    f" {self.restarts} time(s) already; not restarting it again (load the"
+                    " plugin anew to retry)",
                     plugin=self.name,
                 )
             self._worker.close()

@@ -204,8 +204,6 @@ class Host:
             "requires": entry.requires,
             "summary": dist.summary if dist else "",
         }
-        if entry.state is PluginState.CONFLICT:
-            base["distribution"] = base["version"] = None
         if fresh:
             base.update(fresh)
         elif entry.state is PluginState.UNCHECKED:
