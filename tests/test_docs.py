@@ -154,7 +154,8 @@ def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> None:
                 capture_output=True,
                 text=True,
                 encoding="utf-8",
-                env=env.environ(),
+                # The docs show a user whose config directory holds no file yet.
+                env=env.environ(XDG_CONFIG_HOME="/home/ada/.config"),
                 cwd=cwd,
                 timeout=300,
             )
