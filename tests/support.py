@@ -23,12 +23,17 @@ import pytest
 
 PACKAGES = Path(__file__).parent / "packages"
 # Installed elsewhere than the shared fixture site: in a second virtual
-# environment (test_isolation.py), where they conflict with what the host has.
+# environment (test_isolation.py), where they conflict with what the host has;
+# and the projects of test_backends, test_manage and test_verify, which
+# install them into places of their own.
 SECOND_VENV_ONLY = {"dep-new", "venv-only"}
+OWN_PLACES = ("backend-", "manage-", "verify-")
 ALL_FIXTURES = sorted(
     p.name
     for p in PACKAGES.iterdir()
-    if (p / "pyproject.toml").exists() and p.name not in SECOND_VENV_ONLY
+    if (p / "pyproject.toml").exists()
+    and p.name not in SECOND_VENV_ONLY
+    and not p.name.startswith(OWN_PLACES)
 )
 
 

@@ -77,12 +77,17 @@ def _build_parser() -> _Parser:
     parser.add_argument("--version", action="version", version=f"plughost {__version__}")
     sub = parser.add_subparsers(dest="action", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    sub.add_parser(
+    p = sub.add_parser(
         "list",
         parents=[common, as_json],
         help="list the installed plugins and their states (imports no plugin code)",
         description="List the installed plugins and their states, from metadata"
         " and earlier checks only: no plugin code is imported.",
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="discover through stevedore again and rebuild the discovery index",
     )
     p = sub.add_parser(
         "info",
@@ -324,7 +329,7 @@ def _policy(args: argparse.Namespace) -> Policy:
 def _host(args: argparse.Namespace) -> Host:
     from ._host import Host
 
-    return Host(policy=_policy(args))
+    return Host(policy=_policy(args), refresh=bool(getattr(args, "refresh", False)))
 
 
 def _cmd_list(args: argparse.Namespace, out: _Output) -> int:

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from . import _protocol as p
+from ._config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT
 from ._errors import (
     ArgumentError,
     CallTimeout,
@@ -49,10 +50,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Seconds a worker has to start and complete the handshake.
-DEFAULT_START_TIMEOUT = 20.0
-#: Seconds a call may take before it is cancelled and fails.
-DEFAULT_CALL_TIMEOUT = 300.0
 #: Seconds each step of a shutdown waits before the next, harder one.
 SHUTDOWN_GRACE = 2.0
 _TAIL_LINES = 20

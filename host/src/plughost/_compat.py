@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ._discovery import DistInfo, canonical_name
+if TYPE_CHECKING:
+    from ._discovery import DistInfo
+
+from ._discovery import canonical_name
 
 __all__ = ["Compatibility", "check_compatibility"]
 

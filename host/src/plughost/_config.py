@@ -21,7 +21,20 @@ from typing import Any
 from ._errors import PlughostError
 from ._names import NAME_RULE, is_plugin_name
 
-__all__ = ["ConfigError", "PluginPolicy", "Policy", "default_config_path", "load_policy"]
+__all__ = [
+    "DEFAULT_CALL_TIMEOUT",
+    "DEFAULT_START_TIMEOUT",
+    "ConfigError",
+    "PluginPolicy",
+    "Policy",
+    "default_config_path",
+    "load_policy",
+]
+
+#: Seconds a worker has to start and complete the handshake.
+DEFAULT_START_TIMEOUT = 20.0
+#: Seconds an isolated call may take before it is cancelled and fails.
+DEFAULT_CALL_TIMEOUT = 300.0
 
 _HOST_KEYS = {"allow", "disable", "isolate", "verify", "timeout", "start_timeout", "plugins"}
 _PLUGIN_KEYS = {
@@ -243,8 +256,6 @@ def _check_setting(reader: _Reader, where: str, value: object, depth: int = 0) -
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], bool]:
-    import tomllib
-
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -254,6 +265,8 @@ def _read_file(path: Path) -> tuple[dict[str, Any], bool]:
             f"config file {path}: cannot be read ({exc.strerror}); fix its permissions"
             " or point PLUGHOST_CONFIG elsewhere"
         ) from None
+    import tomllib
+
     try:
         return tomllib.loads(raw.decode("utf-8")), True
     except UnicodeDecodeError as exc:

@@ -11,16 +11,18 @@ cache) is never trusted. Nothing here imports plugin code.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import re
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import importlib.metadata
+
+    from ._compat import Compatibility
 
 __all__ = ["Candidate", "DistInfo", "canonical_name", "find_candidates"]
 
@@ -66,6 +68,8 @@ class DistInfo:
         path, size and modification time, so an upgrade, a reinstall or an
         edit in place is noticed without reading file contents.
         """
+        import hashlib
+
         h = hashlib.sha256()
         h.update(f"{self.name}\0{self.version}\0{self.path}\0".encode())
         paths = list(self.files)
@@ -87,7 +91,8 @@ class Candidate:
 
     ``value`` is the entry point's target (``module:attr``). ``shadowed``
     lists further copies of the same distribution later on ``sys.path``,
-    which are not used.
+    which are not used. ``compat`` is the distribution's compatibility with
+    this host when it is already known (the discovery index keeps it).
     """
 
     name: str
@@ -95,6 +100,7 @@ class Candidate:
     group: str
     dist: DistInfo | None
     shadowed: tuple[DistInfo, ...] = ()
+    compat: Compatibility | None = None
 
     def entry_point(self) -> importlib.metadata.EntryPoint:
         """An importlib EntryPoint for loading the target."""
@@ -105,6 +111,23 @@ class Candidate:
 
 def _declares_group(text: str, group: str) -> bool:
     return re.search(rf"^\s*\[\s*{re.escape(group)}\s*\]", text, re.MULTILINE) is not None
+
+
+def section_entries(text: str, group: str) -> list[tuple[str, str]]:
+    """The ``name = value`` lines of ``[group]`` in an entry_points.txt."""
+    entries: list[tuple[str, str]] = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            inside = line[1:-1].strip() == group
+            continue
+        if inside and "=" in line:
+            name, _, value = line.partition("=")
+            entries.append((name.strip(), value.strip()))
+    return entries
 
 
 def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:
@@ -126,6 +149,32 @@ def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:
     )
 
 
+def _metadata_folders(group: str) -> list[str]:
+    """The metadata folders on ``sys.path`` whose entry points name ``group``.
+
+    Reads only each distribution's small entry_points.txt, in ``sys.path``
+    order (sorted within a folder, so the outcome does not depend on the
+    order the file system lists them in).
+    """
+    found: list[str] = []
+    for entry in sys.path:
+        base = entry or "."
+        try:
+            names = sorted(n for n in os.listdir(base) if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        for name in names:
+            folder = os.path.join(base, name)
+            try:
+                with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if _declares_group(text, group):
+                found.append(folder)
+    return found
+
+
 def _declared_entry_points(group: str) -> list[tuple[str, str, DistInfo, list[DistInfo]]]:
     """Every entry point of ``group`` declared by an installed distribution.
 
@@ -134,25 +183,24 @@ def _declared_entry_points(group: str) -> list[tuple[str, str, DistInfo, list[Di
     the first copy is used and the others are returned as shadowed.
     """
     import importlib.metadata
+    from pathlib import Path
 
     first: dict[str, DistInfo] = {}
     shadowed: dict[str, list[DistInfo]] = {}
     declared: list[tuple[str, str, str]] = []
-    for dist in importlib.metadata.distributions():
+    for folder in _metadata_folders(group):
+        dist = importlib.metadata.PathDistribution(Path(folder))
         try:
-            text = dist.read_text("entry_points.txt")
-        except (OSError, UnicodeDecodeError) as exc:
-            log.warning("cannot read the entry points of %s: %s", dist, exc)
+            info = _dist_info(dist)
+            points = list(dist.entry_points.select(group=group))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            log.warning("cannot read the metadata in %s: %s", folder, exc)
             continue
-        if not text or not _declares_group(text, group):
-            continue
-        info = _dist_info(dist)
         if info.key in first:
             shadowed.setdefault(info.key, []).append(info)
-            log.debug("%s at %s is shadowed by %s", info.label(), info.path, first[info.key].path)
             continue
         first[info.key] = info
-        for ep in dist.entry_points.select(group=group):
+        for ep in points:
             declared.append((ep.name, ep.value, info.key))
     return [(n, v, first[k], shadowed.get(k, [])) for n, v, k in declared]
 

@@ -8,34 +8,31 @@ classes (``Host.from_classes``), which skips discovery.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from . import API_VERSION, ENTRY_POINT_GROUP, __version__
-from ._client import (
-    DEFAULT_CALL_TIMEOUT,
-    DEFAULT_START_TIMEOUT,
-    WorkerProcess,
-    python_worker_command,
-)
-from ._config import Policy
-from ._discovery import find_candidates
+from ._config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, Policy
 from ._errors import (
     PluginNotFound,
     PluginUnavailable,
     WorkerError,
 )
-from ._handles import IsolatedPlugin, LoadedPlugin
-from ._loading import Loaded, load_plugin
-from ._manifest import Manifest
+from ._index import discover
 from ._records import CheckRecord, CheckRecords, default_cache_dir
 from ._registry import Entry, decide
 from ._states import PluginState
+
+if TYPE_CHECKING:
+    # Loading and isolation are imported when a plugin is loaded, not to list.
+    from ._client import WorkerProcess
+    from ._handles import IsolatedPlugin, LoadedPlugin
+    from ._loading import Loaded
+    from ._manifest import Manifest
 
 __all__ = ["Host", "LoadedPlugin", "PluginInfo"]
 
@@ -101,7 +98,9 @@ class Host:
     speaks protocol v1 itself: a plugin written in another language.
     ``cache_dir`` is where check records are kept (default: the user cache
     directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False`` neither reads
-    nor writes them. ``policy`` is the user's configuration
+    nor writes them. Discovery keeps an index in the same directory
+    (``use_index=False`` goes through stevedore every time, ``refresh=True``
+    rebuilds it). ``policy`` is the user's configuration
     (:func:`plughost.load_policy`); what it says adds to the arguments.
     """
 
@@ -118,6 +117,8 @@ class Host:
         call_timeout: float | None = DEFAULT_CALL_TIMEOUT,
         start_timeout: float = DEFAULT_START_TIMEOUT,
         policy: Policy | None = None,
+        use_index: bool = True,
+        refresh: bool = False,
     ) -> None:
         self.policy = policy or Policy()
         self._group = group
@@ -130,11 +131,10 @@ class Host:
         self._classes: dict[str, object] | None = None
         self._entries: dict[str, Entry] | None = None
         self._passed_over: list[Entry] = []
-        self._records = (
-            CheckRecords(Path(cache_dir) if cache_dir else default_cache_dir(), __version__)
-            if remember
-            else None
-        )
+        self._cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+        self._use_index = use_index
+        self._refresh = refresh
+        self._records = CheckRecords(self._cache_dir, __version__) if remember else None
 
     @classmethod
     def from_classes(cls, classes: Mapping[str, object], *, disable: Iterable[str] = ()) -> Host:
@@ -153,7 +153,14 @@ class Host:
         if self._entries is not None:
             return self._entries
         decision = decide(
-            None if self._classes is not None else find_candidates(self._group),
+            None
+            if self._classes is not None
+            else discover(
+                self._group,
+                cache_dir=self._cache_dir,
+                use_index=self._use_index,
+                refresh=self._refresh,
+            ),
             policy=self.policy,
             host_version=__version__,
             api_version=API_VERSION,
@@ -188,6 +195,8 @@ class Host:
         entries = self._discover()
         entry = entries.get(name)
         if entry is None:
+            import difflib
+
             raise PluginNotFound(name, difflib.get_close_matches(name, list(entries), n=2))
         return entry
 
@@ -237,6 +246,8 @@ class Host:
 
     @staticmethod
     def _from_record(record: CheckRecord) -> dict[str, Any]:
+        from ._manifest import Manifest
+
         manifest = None
         if record.manifest is not None:
             try:
@@ -299,6 +310,8 @@ class Host:
 
     def _examine(self, entry: Entry) -> tuple[PluginInfo, Loaded | None]:
         """Import, validate and instantiate; record and return the outcome."""
+        from ._loading import Loaded, load_plugin
+
         cand = entry.candidate
         dist = cand.dist if cand else None
         if cand is not None:
@@ -419,11 +432,16 @@ class Host:
             raise PluginUnavailable(
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
             )
+        from ._handles import LoadedPlugin
+
         return LoadedPlugin(live.manifest, live.instance, live.methods)
 
     def _load_isolated(
         self, entry: Entry, timeout: float | None, python: str | None
     ) -> IsolatedPlugin:
+        from ._client import WorkerProcess, python_worker_command
+        from ._handles import IsolatedPlugin
+
         cand = entry.candidate
         plugin: dict[str, Any] = {"name": entry.name}
         if cand is not None and python is None:

@@ -169,7 +169,7 @@ def _resolve(
         )
     if cand.dist is None:
         return Entry(name, cand, PluginState.UNCHECKED), passed_over
-    compat = check_compatibility(name, cand.dist, host_version, api_version)
+    compat = cand.compat or check_compatibility(name, cand.dist, host_version, api_version)
     state = PluginState.UNCHECKED if compat.ok else PluginState.INCOMPATIBLE
     return Entry(name, cand, state, compat.reason, requires=compat.requirement), passed_over
 

@@ -125,13 +125,11 @@ def check_found(name: str, host: Host | None = None) -> None:
     except PluginNotFound as exc:
         raise ConformanceError(
             f"{exc}. Install the plugin's distribution in the test environment"
-            " (pip install -e .) and check its [project.entry-points.\"plughost.plugins\"]"
+            ' (pip install -e .) and check its [project.entry-points."plughost.plugins"]'
             " table"
         ) from None
     if info.distribution is None and info.state.value != "conflict":
-        raise ConformanceError(
-            f"plugin {name!r} is not provided by an installed distribution"
-        )
+        raise ConformanceError(f"plugin {name!r} is not provided by an installed distribution")
 
 
 def check_ok(name: str, host: Host | None = None) -> None:
