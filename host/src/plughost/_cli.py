@@ -125,6 +125,39 @@ def _build_parser() -> _Parser:
         " config directory) and the effective settings, with where each comes from.",
     )
     p = sub.add_parser(
+        "install",
+        parents=[common, as_json],
+        help="pip-install plugin distributions, check them, roll back if they are not ok",
+        description="Install plugin distributions with pip into plughost's own environment,"
+        " never changing plughost itself; then check the plugins they register in a child"
+        " process, and roll back to exactly the previous set of distributions if one"
+        " registers no plugin or a plugin that is not ok (unless --keep).",
+    )
+    p.add_argument("specs", nargs="*", metavar="SPEC", help="what pip should install")
+    p.add_argument("-U", "--upgrade", action="store_true", help="passed to pip")
+    p.add_argument("--pre", action="store_true", help="passed to pip")
+    p.add_argument("--no-index", action="store_true", help="passed to pip")
+    p.add_argument(
+        "-e", "--editable", action="append", default=[], metavar="PATH", help="passed to pip"
+    )
+    p.add_argument("-i", "--index-url", metavar="URL", help="passed to pip")
+    p.add_argument(
+        "--extra-index-url", action="append", default=[], metavar="URL", help="passed to pip"
+    )
+    p.add_argument(
+        "-f", "--find-links", action="append", default=[], metavar="URL", help="passed to pip"
+    )
+    p.add_argument("--keep", action="store_true", help="keep what was installed even if not ok")
+    p = sub.add_parser(
+        "uninstall",
+        parents=[common],
+        help="uninstall plugins by plugin or distribution name (works for broken ones too)",
+        description="Uninstall the distributions behind the named plugins (or the named"
+        " distributions), whatever state the plugins are in.",
+    )
+    p.add_argument("targets", nargs="+", metavar="NAME|DIST")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    p = sub.add_parser(
         "check",
         parents=[common, as_json],
         help="import and validate plugins; exit 1 if any is not ok",
@@ -545,7 +578,73 @@ def _cmd_config(args: argparse.Namespace, out: _Output) -> int:
     return EXIT_OK
 
 
+def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
+    from ._manage import install
+
+    options: list[str] = []
+    for flag, on in (("-U", args.upgrade), ("--pre", args.pre), ("--no-index", args.no_index)):
+        if on:
+            options.append(flag)
+    for flag, values in (
+        ("-e", args.editable),
+        ("--extra-index-url", args.extra_index_url),
+        ("--find-links", args.find_links),
+    ):
+        for value in values:
+            options += [flag, value]
+    if args.index_url:
+        options += ["--index-url", args.index_url]
+    if not args.specs and not args.editable:
+        raise UsageError("plughost install: name at least one distribution to install")
+    try:
+        outcome = install(args.specs, pip_options=options, keep=args.keep)
+    finally:
+        _refresh_index(args)
+    if out.as_json:
+        import json
+
+        out.write(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in outcome.summary():
+            out.write(line)
+    if outcome.rolled_back:
+        print(f"error: {outcome.reason}", file=sys.stderr)
+    else:
+        for problem in outcome.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def _cmd_uninstall(args: argparse.Namespace, out: _Output) -> int:
+    from ._manage import uninstall
+
+    for target in args.targets:
+        if len(target) > 200 or any(c in target for c in "\n\r\0"):
+            raise UsageError(f"{target[:40]!r} is neither a plugin nor a distribution name")
+    try:
+        removed = uninstall(args.targets, yes=args.yes)
+    finally:
+        _refresh_index(args)
+    for name in removed:
+        out.write(f"uninstalled {name}")
+    if not removed:
+        out.write("nothing uninstalled")
+    return EXIT_OK
+
+
+def _refresh_index(args: argparse.Namespace) -> None:
+    """After pip changed the environment, rebuild the discovery index now."""
+    from ._host import Host
+
+    try:
+        Host(policy=_policy(args), refresh=True).names()
+    except Exception as exc:
+        log.debug("could not refresh the discovery index: %s", exc)
+
+
 _HANDLERS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
+    "install": _cmd_install,
+    "uninstall": _cmd_uninstall,
     "config": _cmd_config,
     "list": _cmd_list,
     "info": _cmd_info,

@@ -1,0 +1,3 @@
+"""Fails while being imported."""
+
+raise RuntimeError("the manage-broken fixture cannot be imported")
