@@ -1,0 +1,333 @@
+"""The commands of the ``plughost`` console script, one function each.
+
+Each takes the parsed arguments and the CLI's output, and returns an exit
+code; errors are raised and turned into one line by ``_cli.main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from ._cli import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    UsageError,
+    _configure_logging,
+    _Output,
+)
+
+if TYPE_CHECKING:
+    from ._config import Policy
+    from ._host import Host, PluginInfo
+
+__all__ = ["HANDLERS"]
+
+log = logging.getLogger("plughost")
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    from ._config import load_policy
+
+    policy = load_policy(no_plugins=bool(getattr(args, "no_plugins", False)))
+    for warning in policy.warnings:
+        log.warning("%s", warning)
+    return policy
+
+
+def _host(args: argparse.Namespace) -> Host:
+    from ._host import Host
+
+    return Host(policy=_policy(args), refresh=bool(getattr(args, "refresh", False)))
+
+
+def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
+    plugins = _host(args).plugins()
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps([p.to_dict() for p in plugins], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not plugins:
+        out.write("no plugins installed; install one with `pip install plughost-greeter`")
+        return EXIT_OK
+    rows = [("NAME", "STATE", "DISTRIBUTION", "SUMMARY")]
+    for p in plugins:
+        dist = f"{p.distribution} {p.version}" if p.distribution else "-"
+        shown = p.summary if p.state.value in ("ok", "unchecked") else p.reason
+        rows.append((p.name, p.state.value, dist, shown))
+    _table(out, rows)
+    unchecked = [p.name for p in plugins if p.state.value == "unchecked"]
+    if unchecked:
+        print(
+            f"note: {len(unchecked)} plugin(s) not checked since installed or changed;"
+            " `plughost check` imports and validates them",
+            file=sys.stderr,
+        )
+    return EXIT_OK
+
+
+def _table(out: _Output, rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+        out.write("  ".join([*cells, row[-1]]).rstrip())
+
+
+def _cmd_info(args: argparse.Namespace, out: _Output) -> int:
+    from ._states import PluginState
+
+    _check_name(args.name)
+    host = _host(args)
+    info = host.info(args.name)
+    if info.state is PluginState.UNCHECKED or (info.state is PluginState.OK and not info.manifest):
+        out.shield()
+        info = host.check([args.name])[0]
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps(info.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_info(out, info)
+    return EXIT_OK if info.state is PluginState.OK else EXIT_UNAVAILABLE
+
+
+def _print_info(out: _Output, info: PluginInfo) -> None:
+    out.write(f"{info.name}: {info.summary}" if info.summary else info.name)
+    out.write(f"  state:        {info.state.value}")
+    if info.reason:
+        out.write(f"  reason:       {info.reason}")
+    for problem in info.problems[1:]:
+        out.write(f"                {problem}")
+    if info.distribution:
+        out.write(f"  distribution: {info.distribution} {info.version}")
+    if info.target:
+        out.write(f"  entry point:  {info.target}")
+    if info.requires:
+        out.write(f"  requires:     {info.requires}")
+    if info.manifest is None:
+        return
+    if info.manifest.description:
+        out.write("")
+        for line in info.manifest.description.splitlines():
+            out.write(f"  {line}".rstrip())
+    out.write("")
+    out.write("commands:")
+    for cmd in info.manifest.commands:
+        params = " ".join(
+            p.name.upper()
+            if p.required
+            else f"[--{p.name.replace('_', '-')}"
+            + ("" if p.type.kind == "boolean" else f" {p.name.upper()}")
+            + "]"
+            for p in cmd.params
+        )
+        out.write(f"  {cmd.name} {params}".rstrip())
+        out.write(f"      {cmd.help}")
+        for p in cmd.params:
+            extra = f" (default: {_format_scalar(p.default)})" if not p.required else ""
+            help_ = f": {p.help}" if p.help else ""
+            out.write(f"      {p.name}  {p.type.describe()}{extra}{help_}")
+        out.write(f"      returns {cmd.returns.describe()}")
+
+
+def _cmd_check(args: argparse.Namespace, out: _Output) -> int:
+    for name in args.names:
+        _check_name(name)
+    out.shield()
+    results = _host(args).check(args.names or None)
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        if not results:
+            out.write("no plugins installed")
+        width = max((len(r.name) for r in results), default=0)
+        for r in results:
+            if r.state.value == "ok":
+                out.write(f"{r.name.ljust(width)}  ok")
+                continue
+            problems = r.problems or (r.reason,)
+            out.write(f"{r.name.ljust(width)}  {r.state.value}: {problems[0]}")
+            for problem in problems[1:]:
+                out.write(f"{' ' * width}  {' ' * len(r.state.value)}  {problem}")
+    return EXIT_OK if all(r.state.value == "ok" for r in results) else EXIT_FAILED
+
+
+def _cmd_run(args: argparse.Namespace, out: _Output) -> int:
+    from ._runargs import host_flags, parse_command_line
+
+    _check_name(args.name)
+    prog = f"plughost run {args.name}"
+    isolated, timeout = host_flags(args.rest, prog)
+    isolated = isolated or args.isolated or timeout is not None or args.timeout is not None
+    timeout = timeout or args.timeout
+    out.shield()
+    host = _host(args)
+    with host.load(args.name, isolated=isolated or None, timeout=timeout) as plugin:
+        request = parse_command_line(plugin.manifest, list(args.rest), prog=prog)
+        out.as_json = out.as_json or request.as_json
+        if request.debug and not out.debug:
+            out.debug = True
+            _configure_logging(True)
+        if request.command is None:
+            out.write(request.help_text)
+            return EXIT_OK
+        result = plugin.call(request.command, **request.arguments)
+    if out.as_json:
+        import json
+
+        out.write(json.dumps(result, ensure_ascii=False))
+    else:
+        text = _format_result(result)
+        if text:
+            out.write(text)
+    return EXIT_OK
+
+
+def _format_scalar(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _format_result(value: object) -> str:
+    """A command's result as a person reads it."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(_format_scalar(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {_format_scalar(v)}" for k, v in value.items())
+    return _format_scalar(value)
+
+
+def _check_name(name: str) -> None:
+    """Refuse a plugin name that no entry point could have, before discovery."""
+    from ._names import NAME_RULE, is_plugin_name
+
+    if not is_plugin_name(name):
+        shown = repr(name if len(name) <= 40 else name[:37] + "...")
+        raise UsageError(
+            f"{shown} is not a plugin name ({NAME_RULE}); run `plughost list` to see the"
+            " installed plugins"
+        )
+
+
+def _cmd_config(args: argparse.Namespace, out: _Output) -> int:
+    policy = _policy(args)
+    if args.__dict__.get("json"):
+        import json
+
+        out.write(json.dumps(policy.to_dict(), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    state = "" if policy.file_exists else " (does not exist; defaults apply)"
+    out.write(f"config file: {policy.path}{state}")
+
+    def source(key: str) -> str:
+        return f"  ({policy.sources.get(key, 'default')})"
+
+    allow = "all distributions" if policy.allow is None else ", ".join(sorted(policy.allow))
+    out.write(f"allow:         {allow or 'none'}{source('allow')}")
+    out.write(f"disable:       {', '.join(sorted(policy.disable)) or '-'}{source('disable')}")
+    out.write(f"isolate:       {', '.join(sorted(policy.isolate)) or '-'}{source('isolate')}")
+    out.write(f"verify:        {'true' if policy.verify else 'false'}{source('verify')}")
+    for key, value in (("timeout", policy.timeout), ("start_timeout", policy.start_timeout)):
+        shown = f"{value:g} s" if value is not None else "default"
+        out.write(f"{key + ':':<15}{shown}{source(key)}")
+    import json
+
+    from ._config import PluginPolicy
+
+    defaults = PluginPolicy().to_dict()
+    for name, plugin in sorted(policy.plugins.items()):
+        out.write(f"[plugins.{name}]")
+        for key, value in plugin.to_dict().items():
+            if key == "settings":
+                for k, v in value.items():
+                    out.write(f"  {k} = {json.dumps(v, ensure_ascii=False)}  (for the plugin)")
+            elif value != defaults[key]:
+                out.write(f"  {key} = {json.dumps(value, ensure_ascii=False)}")
+    return EXIT_OK
+
+
+def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
+    from ._manage import install
+
+    options: list[str] = []
+    for flag, on in (("-U", args.upgrade), ("--pre", args.pre), ("--no-index", args.no_index)):
+        if on:
+            options.append(flag)
+    for flag, values in (
+        ("-e", args.editable),
+        ("--extra-index-url", args.extra_index_url),
+        ("--find-links", args.find_links),
+    ):
+        for value in values:
+            options += [flag, value]
+    if args.index_url:
+        options += ["--index-url", args.index_url]
+    if not args.specs and not args.editable:
+        raise UsageError("plughost install: name at least one distribution to install")
+    try:
+        outcome = install(args.specs, pip_options=options, keep=args.keep)
+    finally:
+        _refresh_index(args)
+    if out.as_json:
+        import json
+
+        out.write(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in outcome.summary():
+            out.write(line)
+    if outcome.rolled_back:
+        print(f"error: {outcome.reason}", file=sys.stderr)
+    else:
+        for problem in outcome.problems:
+            print(f"warning: {problem}", file=sys.stderr)
+    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def _cmd_uninstall(args: argparse.Namespace, out: _Output) -> int:
+    from ._manage import uninstall
+
+    for target in args.targets:
+        if len(target) > 200 or any(c in target for c in "\n\r\0"):
+            raise UsageError(f"{target[:40]!r} is neither a plugin nor a distribution name")
+    try:
+        removed = uninstall(args.targets, yes=args.yes)
+    finally:
+        _refresh_index(args)
+    for name in removed:
+        out.write(f"uninstalled {name}")
+    if not removed:
+        out.write("nothing uninstalled")
+    return EXIT_OK
+
+
+def _refresh_index(args: argparse.Namespace) -> None:
+    """After pip changed the environment, rebuild the discovery index now."""
+    from ._host import Host
+
+    try:
+        Host(policy=_policy(args), refresh=True).names()
+    except Exception as exc:
+        log.debug("could not refresh the discovery index: %s", exc)
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
+    "install": _cmd_install,
+    "uninstall": _cmd_uninstall,
+    "config": _cmd_config,
+    "list": _cmd_list,
+    "info": _cmd_info,
+    "run": _cmd_run,
+    "check": _cmd_check,
+}
