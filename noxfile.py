@@ -80,6 +80,7 @@ def typecheck(session: nox.Session) -> None:
         "plugins/greeter/src",
         "plugins/calculator/src",
         "noxfile.py",
+        "bench/bench.py",
     )
     session.run(
         "mypy",
@@ -120,3 +121,13 @@ def demo(session: nox.Session) -> None:
     ):
         session.log("$ plughost %s", " ".join(args))
         session.run("plughost", *args, env=env)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure the promises of docs/performance.md side by side; a table and a JSON file."""
+    session.install(*_wheels(session))
+    work = Path(session.create_tmp()) / "bench"
+    report = work / "bench.json"
+    session.run("python", "bench/bench.py", str(work), "--json", str(report), *session.posargs)
+    session.log("figures written to %s", report)
