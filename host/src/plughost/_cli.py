@@ -16,6 +16,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
@@ -123,6 +124,30 @@ def _build_parser() -> _Parser:
         description="Show the configuration file in use (PLUGHOST_CONFIG, else the user"
         " config directory) and the effective settings, with where each comes from.",
     )
+    p = sub.add_parser(
+        "new",
+        parents=[common, as_json],
+        help="create a new plugin project, ready to install, test and publish",
+        description="Create a complete plugin distribution for the plugin NAME: pyproject.toml"
+        " with the entry point, src/plughost_NAME/ with an example command, tests that use"
+        " plughost.testing, a README and a noxfile.",
+    )
+    p.add_argument("name", metavar="NAME", help="the plugin's name, such as word-count")
+    p.add_argument(
+        "--directory",
+        type=Path,
+        metavar="DIR",
+        help="where to create it (default: ./plughost-NAME)",
+    )
+    p = sub.add_parser(
+        "verify",
+        parents=[common, as_json],
+        help="check the plugins' installed files against their RECORD hashes",
+        description="Check every file of each plugin's distribution against the sha256 hash"
+        " and size in its RECORD; report changed, missing and unverifiable files, .pth files"
+        " that run code and files shared with another distribution. Exits 1 on a mismatch.",
+    )
+    p.add_argument("names", nargs="*", metavar="NAME", help="plugins to verify (default: all)")
     p = sub.add_parser(
         "install",
         parents=[common, as_json],
@@ -297,10 +322,11 @@ def _configure_logging(debug: bool) -> None:
 def _report(out: _Output, exc: Exception, debug: bool) -> int:
     from ._config import ConfigError
     from ._errors import ArgumentError, CommandFailed, PlughostError, PluginUnavailable
+    from ._scaffold import ScaffoldError
 
     if isinstance(exc, PluginUnavailable):
         code = EXIT_UNAVAILABLE
-    elif isinstance(exc, ArgumentError | ConfigError):
+    elif isinstance(exc, ArgumentError | ConfigError | ScaffoldError):
         code = EXIT_USAGE
     elif isinstance(exc, PlughostError):
         code = EXIT_FAILED

@@ -322,7 +322,63 @@ def _refresh_index(args: argparse.Namespace) -> None:
         log.debug("could not refresh the discovery index: %s", exc)
 
 
+def _cmd_verify(args: argparse.Namespace, out: _Output) -> int:
+    for name in args.names:
+        _check_name(name)
+    results = _host(args).verify(args.names or None)
+    if out.as_json:
+        import json
+
+        data = [{"plugins": plugins, **report.to_dict()} for plugins, report in results]
+        out.write(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        if not results:
+            out.write("no plugin distributions to verify")
+        for plugins, report in results:
+            verdict = "ok" if report.ok else "MODIFIED"
+            out.write(
+                f"{report.distribution} {report.version} ({', '.join(plugins)}): {verdict},"
+                f" {report.files_checked} files checked"
+            )
+            for problem in report.problems:
+                out.write(f"  {problem.kind}: {problem.path}: {problem.detail}")
+    return EXIT_OK if all(report.ok for _, report in results) else EXIT_FAILED
+
+
+def _cmd_new(args: argparse.Namespace, out: _Output) -> int:
+    import os
+    from pathlib import Path
+
+    from ._scaffold import scaffold
+
+    files = scaffold(args.name, args.directory)
+    target = (args.directory or Path(f"plughost-{args.name}")).resolve()
+    if out.as_json:
+        import json
+
+        data = {"directory": str(target), "files": [str(f) for f in files]}
+        out.write(json.dumps(data, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    try:
+        shown = os.path.relpath(target)
+    except ValueError:
+        shown = str(target)
+    if shown.startswith(".."):
+        shown = str(target)
+    package = "plughost_" + args.name.replace("-", "_")
+    out.write(f"created {shown}/ ({len(files)} files) for the plugin {args.name!r}")
+    out.write("next steps:")
+    out.write(f"  cd {shown}")
+    out.write('  python -m pip install -e ".[test]"')
+    out.write("  python -m pytest                      # or: nox")
+    out.write(f"  plughost run {args.name} hello")
+    out.write(f"edit src/{package}/__init__.py to write your commands; see README.md to publish")
+    return EXIT_OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
+    "new": _cmd_new,
+    "verify": _cmd_verify,
     "install": _cmd_install,
     "uninstall": _cmd_uninstall,
     "config": _cmd_config,

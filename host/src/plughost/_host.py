@@ -310,11 +310,14 @@ class Host:
 
     def _examine(self, entry: Entry) -> tuple[PluginInfo, Loaded | None]:
         """Import, validate and instantiate; record and return the outcome."""
-        from ._loading import Loaded, load_plugin
+        from ._loading import Loaded, LoadFailure, load_plugin
 
         cand = entry.candidate
         dist = cand.dist if cand else None
-        if cand is not None:
+        modified = self._modified(entry)
+        if modified is not None:
+            outcome: Loaded | LoadFailure = LoadFailure(PluginState.BROKEN, modified)
+        elif cand is not None:
             outcome = load_plugin(
                 name=entry.name,
                 target=cand.value,
@@ -342,6 +345,47 @@ class Host:
             checked=True,
         )
         return info, outcome if isinstance(outcome, Loaded) else None
+
+    def _modified(self, entry: Entry) -> str | None:
+        """With ``verify = true``: why the plugin's files no longer match RECORD."""
+        cand = entry.candidate
+        dist = cand.dist if cand else None
+        if not self.policy.verify or dist is None or dist.path is None:
+            return None
+        from ._integrity import VerifyCache, first_mismatch
+
+        problem = first_mismatch(dist.path, VerifyCache(self._cache_dir / "verify"))
+        if problem is None:
+            return None
+        return (
+            f"plugin {entry.name!r} ({dist.label()}) was modified since install: {problem.path}"
+            f" ({problem.detail}); reinstall it (pip install --force-reinstall {dist.name})"
+            f" or see `plughost verify {entry.name}`"
+        )
+
+    def verify(self, names: Iterable[str] | None = None) -> list[tuple[list[str], Any]]:
+        """Check the files of the plugins' distributions against their RECORD.
+
+        Returns, per distribution, the names of its plugins and its
+        ``DistVerification`` (changed, missing and unverifiable files, and
+        warnings about executable ``.pth`` files and files shared with
+        another distribution). Imports no plugin code.
+        """
+        from ._integrity import VerifyCache, installed_dist_infos, verify_distribution
+
+        entries = self._discover()
+        chosen = list(entries.values()) if names is None else [self._entry(n) for n in names]
+        by_dist: dict[str, list[str]] = {}
+        for entry in chosen:
+            dist = entry.candidate.dist if entry.candidate else None
+            if dist is not None and dist.path is not None:
+                by_dist.setdefault(dist.path, []).append(entry.name)
+        others = installed_dist_infos()
+        cache = VerifyCache(self._cache_dir / "verify")
+        return [
+            (plugins, verify_distribution(path, others=others, cache=cache))
+            for path, plugins in by_dist.items()
+        ]
 
     def _remember(
         self,
@@ -426,6 +470,10 @@ class Host:
                 or python is not None
             )
         if isolated:
+            modified = self._modified(entry)
+            if modified is not None:
+                self._remember(entry, PluginState.BROKEN, modified, (), None)
+                raise PluginUnavailable(modified, plugin=name, state=PluginState.BROKEN.value)
             return self._load_isolated(entry, timeout, python)
         info, live = self._examine(entry)
         if live is None:
