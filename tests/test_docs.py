@@ -38,8 +38,12 @@ NOT_RUN = {
     # Installs into the reader's environment; `nox -s demo` installs the same three.
     "pip install ./host ./plugins/greeter ./plugins/calculator": "demo",
     "pip install plughost plughost-greeter": "demo",
-    # Needs a package index and credentials.
-    "twine upload dist/*": "network",
+    # Change the test environment itself; test_manage.py runs them in venvs of
+    # their own, and `nox -s e2e` against a real package index.
+    "plughost install plughost-greeter": "test_manage",
+    "plughost uninstall greeter -y": "test_manage",
+    # Needs a package index and credentials; `nox -s e2e` uploads with twine.
+    "twine upload dist/*": "e2e",
 }
 
 
@@ -193,6 +197,20 @@ def test_writing_plugins_builds_the_documented_plugin(clean_env: PluginEnv, tmp_
     run = env.plughost("run", "thermometer", "convert", "100", "--digits", "1")
     assert run.returncode == 0, run.stderr
     assert run.stdout == "212.0\n"
+    # The guide's conformance test passes against the installed plugin.
+    conformance = next(b for b in blocks(doc, "python") if "PluginConformance" in b.text)
+    (project / "tests").mkdir()
+    (project / "tests" / "test_conformance.py").write_text(conformance.text)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        capture_output=True,
+        text=True,
+        env=env.environ(),
+        cwd=project,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "4 passed" in result.stdout
 
 
 def test_quick_start_is_what_ci_runs() -> None:

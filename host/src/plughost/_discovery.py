@@ -61,12 +61,14 @@ class DistInfo:
         """``name version``, as messages show a distribution."""
         return f"{self.name} {self.version}"
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, target: str | None = None) -> str:
         """A digest that changes whenever the distribution's files change.
 
         It covers the metadata folder and every file named in RECORD by
         path, size and modification time, so an upgrade, a reinstall or an
-        edit in place is noticed without reading file contents.
+        edit in place is noticed without reading file contents. RECORD of an
+        editable install lists no source file, so for one the files of the
+        package that ``target`` (an entry point value) lives in count too.
         """
         import hashlib
 
@@ -76,6 +78,8 @@ class DistInfo:
         if self.path:
             with contextlib.suppress(OSError):
                 paths.extend(os.path.join(self.path, n) for n in sorted(os.listdir(self.path)))
+            if target and self.editable_project() is not None:
+                paths.extend(_source_files(target))
         for p in paths:
             try:
                 st = os.stat(p)
@@ -83,6 +87,50 @@ class DistInfo:
             except OSError:
                 h.update(f"{p}\0missing\n".encode())
         return h.hexdigest()
+
+    def editable_project(self) -> str | None:
+        """The project folder of an editable install (PEP 660), else None."""
+        if not self.path:
+            return None
+        try:
+            with open(os.path.join(self.path, "direct_url.json"), encoding="utf-8") as f:
+                import json
+
+                data = json.load(f)
+        except (OSError, ValueError):
+            return None
+        url = data.get("url") if isinstance(data, dict) else None
+        info = data.get("dir_info") if isinstance(data, dict) else None
+        if not (isinstance(info, dict) and info.get("editable") and isinstance(url, str)):
+            return None
+        if not url.startswith("file://"):
+            return None
+        from urllib.parse import unquote, urlparse
+
+        return os.path.normpath(unquote(urlparse(url).path))
+
+
+def _source_files(target: str) -> list[str]:
+    """The files of the top-level package an entry point value names (no import)."""
+    import importlib.util
+
+    top = target.partition(":")[0].strip().split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        found: list[str] = []
+        for root in spec.submodule_search_locations:
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                found.extend(
+                    os.path.join(folder, f) for f in sorted(files) if not f.endswith(".pyc")
+                )
+        return found
+    return [spec.origin] if spec.origin else []
 
 
 @dataclass(frozen=True)

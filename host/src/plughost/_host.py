@@ -236,7 +236,7 @@ class Host:
         cand = entry.candidate
         if self._records is None or cand is None or cand.dist is None or entry.python:
             return None
-        return f"{entry.name}={cand.value}@{cand.dist.key}", cand.dist.fingerprint()
+        return f"{entry.name}={cand.value}@{cand.dist.key}", cand.dist.fingerprint(cand.value)
 
     def _record(self, entry: Entry) -> CheckRecord | None:
         key = self._record_key(entry)

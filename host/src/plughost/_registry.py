@@ -11,6 +11,7 @@ here imports plugin code.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -160,7 +161,17 @@ def _resolve(
         )
         return Entry(name, None, PluginState.CONFLICT, reason), []
     cand = cands[0]
+    project = cand.dist.editable_project() if cand.dist else None
     for shadow in cand.shadowed:
+        if (
+            project is not None
+            and cand.dist is not None
+            and shadow.version == cand.dist.version
+            and (shadow.path or "").startswith(project + os.sep)
+        ):
+            # setuptools leaves the project's own metadata next to the source
+            # of an editable install: the same installation, not a stale copy.
+            continue
         log.warning(
             "%s at %s is shadowed by the copy at %s, which is the one used; remove the stale copy",
             shadow.label(),
