@@ -16,7 +16,6 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
@@ -135,7 +134,6 @@ def _build_parser() -> _Parser:
     p.add_argument("name", metavar="NAME", help="the plugin's name, such as word-count")
     p.add_argument(
         "--directory",
-        type=Path,
         metavar="DIR",
         help="where to create it (default: ./plughost-NAME)",
     )

@@ -351,8 +351,9 @@ def _cmd_new(args: argparse.Namespace, out: _Output) -> int:
 
     from ._scaffold import scaffold
 
-    files = scaffold(args.name, args.directory)
-    target = (args.directory or Path(f"plughost-{args.name}")).resolve()
+    directory = Path(args.directory) if args.directory else None
+    files = scaffold(args.name, directory)
+    target = (directory or Path(f"plughost-{args.name}")).resolve()
     if out.as_json:
         import json
 

@@ -94,10 +94,16 @@ class DistInfo:
             return None
         try:
             with open(os.path.join(self.path, "direct_url.json"), encoding="utf-8") as f:
-                import json
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if '"editable"' not in text:
+            return None
+        import json
 
-                data = json.load(f)
-        except (OSError, ValueError):
+        try:
+            data = json.loads(text)
+        except ValueError:
             return None
         url = data.get("url") if isinstance(data, dict) else None
         info = data.get("dir_info") if isinstance(data, dict) else None
