@@ -341,7 +341,7 @@ def _cmd_verify(args: argparse.Namespace, out: _Output) -> int:
                 f" {report.files_checked} files checked"
             )
             for problem in report.problems:
-                out.write(f"  {problem.kind}: {problem.path}: {problem.detail}")
+                out.write(f"  {problem.describe()}")
     return EXIT_OK if all(report.ok for _, report in results) else EXIT_FAILED
 
 

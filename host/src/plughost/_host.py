@@ -135,6 +135,7 @@ class Host:
         self._use_index = use_index
         self._refresh = refresh
         self._records = CheckRecords(self._cache_dir, __version__) if remember else None
+        self._verify: Any = None
 
     @classmethod
     def from_classes(cls, classes: Mapping[str, object], *, disable: Iterable[str] = ()) -> Host:
@@ -352,16 +353,25 @@ class Host:
         dist = cand.dist if cand else None
         if not self.policy.verify or dist is None or dist.path is None:
             return None
-        from ._integrity import VerifyCache, first_mismatch
+        from ._integrity import first_mismatch
 
-        problem = first_mismatch(dist.path, VerifyCache(self._cache_dir / "verify"))
+        problem = first_mismatch(dist.path, self._verify_cache())
         if problem is None:
             return None
-        return (
-            f"plugin {entry.name!r} ({dist.label()}) was modified since install: {problem.path}"
-            f" ({problem.detail}); reinstall it (pip install --force-reinstall {dist.name})"
-            f" or see `plughost verify {entry.name}`"
+        what = (
+            "cannot be verified" if problem.kind == "unverifiable" else "was modified since install"
         )
+        return (
+            f"plugin {entry.name!r} ({dist.label()}) {what}: {problem.describe()}; reinstall it"
+            f" (pip install --force-reinstall {dist.name}) or see `plughost verify {entry.name}`"
+        )
+
+    def _verify_cache(self) -> Any:
+        from ._integrity import VerifyCache
+
+        if self._verify is None:
+            self._verify = VerifyCache(self._cache_dir / "verify" if self._records else None)
+        return self._verify
 
     def verify(self, names: Iterable[str] | None = None) -> list[tuple[list[str], Any]]:
         """Check the files of the plugins' distributions against their RECORD.
@@ -371,7 +381,7 @@ class Host:
         warnings about executable ``.pth`` files and files shared with
         another distribution). Imports no plugin code.
         """
-        from ._integrity import VerifyCache, installed_dist_infos, verify_distribution
+        from ._integrity import installed_dist_infos, verify_distribution
 
         entries = self._discover()
         chosen = list(entries.values()) if names is None else [self._entry(n) for n in names]
@@ -381,7 +391,7 @@ class Host:
             if dist is not None and dist.path is not None:
                 by_dist.setdefault(dist.path, []).append(entry.name)
         others = installed_dist_infos()
-        cache = VerifyCache(self._cache_dir / "verify")
+        cache = self._verify_cache()
         return [
             (plugins, verify_distribution(path, others=others, cache=cache))
             for path, plugins in by_dist.items()

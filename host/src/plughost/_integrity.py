@@ -239,8 +239,20 @@ class _Entry:
     exempt: bool = False  # may lack a hash: RECORD itself, its signatures, .pyc files
 
 
+def _open(path: str) -> io.BufferedReader:
+    """Open for reading without blocking on a FIFO or taking a terminal."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    return open(os.open(path, flags | getattr(os, "O_CLOEXEC", 0)), "rb")
+
+
+def _is_file(f: io.BufferedReader) -> bool:
+    return stat.S_ISREG(os.fstat(f.fileno()).st_mode)
+
+
 def _read_text(path: str) -> str:
-    with open(path, "rb") as f:
+    with _open(path) as f:
+        if not _is_file(f):
+            raise ValueError("not a regular file")
         data = f.read(_LIMIT + 1)
     if len(data) > _LIMIT:
         raise ValueError(f"larger than {_LIMIT >> 20} MiB")
@@ -322,8 +334,7 @@ def _parse_row(row: list[str], n: int, site: str, own: set[str]) -> _Entry | Fil
 
 def _hash_file(path: str, algorithm: str) -> tuple[bytes, os.stat_result | None] | None:
     """The digest, and fstat if the file did not change while read; None if not a file."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    with open(os.open(path, flags | getattr(os, "O_CLOEXEC", 0)), "rb", buffering=0) as f:
+    with _open(path) as f:
         before = os.fstat(f.fileno())
         if not stat.S_ISREG(before.st_mode):
             return None
@@ -383,8 +394,8 @@ def _pth_problem(entry: _Entry, site: str) -> FileProblem | None:
     if not entry.full.endswith(".pth") or (entry.inside and os.path.dirname(entry.full) != site):
         return None
     try:
-        with open(entry.full, "rb") as f:
-            data = f.read(_LIMIT)
+        with _open(entry.full) as f:
+            data = f.read(_LIMIT) if _is_file(f) else b""
     except OSError:
         return None
     for text in (data.decode("utf-8", "replace").removeprefix("\ufeff"), data.decode("latin-1")):

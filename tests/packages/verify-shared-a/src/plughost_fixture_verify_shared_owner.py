@@ -1,0 +1,3 @@
+"""A module that two distributions install with different contents."""
+
+OWNER = "plughost-fixture-verify-shared-a"
