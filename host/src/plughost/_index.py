@@ -49,8 +49,29 @@ def _stat_key(path: str) -> list[int]:
     return [st.st_mtime_ns, st.st_size]
 
 
+def _holds_metadata(folder: str) -> bool:
+    try:
+        with os.scandir(folder) as it:
+            return any(e.name.endswith((".dist-info", ".egg-info")) for e in it)
+    except OSError:
+        return False
+
+
 def _path_key() -> list[list[Any]]:
-    return [[entry, *_stat_key(entry or ".")] for entry in sys.path]
+    """Each ``sys.path`` entry: its modification time when it holds metadata.
+
+    A folder without any (the current directory, a source tree) is only
+    checked to still hold none, so that files coming and going there do not
+    throw the index away.
+    """
+    key: list[list[Any]] = []
+    for entry in sys.path:
+        folder = entry or "."
+        if _holds_metadata(folder):
+            key.append([entry, *_stat_key(folder)])
+        else:
+            key.append([entry, "no metadata"])
+    return key
 
 
 def _dist_key(folder: str) -> list[list[Any]]:
