@@ -18,11 +18,25 @@ from typing import Any
 from ._calls import WrongResult, check_arguments, find_command, normalise_result
 from ._client import DEFAULT_CALL_TIMEOUT, WorkerProcess
 from ._errors import CommandError, CommandFailed, PluginUnavailable, WorkerCrashed
-from ._manifest import Manifest
+from ._manifest import CommandSpec, Manifest
 
 __all__ = ["IsolatedPlugin", "LoadedPlugin"]
 
 log = logging.getLogger(__name__)
+
+
+def _checked_result(manifest: Manifest, spec: CommandSpec, value: Any) -> Any:
+    """The result as JSON data, or CommandFailed when it breaks the annotation."""
+    try:
+        return normalise_result(spec, value)
+    except WrongResult as exc:
+        raise CommandFailed(
+            plugin=manifest.name,
+            distribution=manifest.distribution,
+            command=spec.name,
+            error_type="TypeError",
+            error_message=str(exc),
+        ) from None
 
 
 def _closed(name: str, distribution: str | None) -> PluginUnavailable:
@@ -75,16 +89,7 @@ class LoadedPlugin:
                 expected=isinstance(exc, CommandError),
                 details="".join(traceback.format_exception(exc)),
             ) from exc
-        try:
-            return normalise_result(spec, value)
-        except WrongResult as exc:
-            raise CommandFailed(
-                plugin=self.name,
-                distribution=self.manifest.distribution,
-                command=spec.name,
-                error_type="TypeError",
-                error_message=str(exc),
-            ) from None
+        return _checked_result(self.manifest, spec, value)
 
     def close(self) -> None:
         """Release the plugin; idempotent."""
@@ -151,16 +156,7 @@ class IsolatedPlugin:
         kwargs = check_arguments(self.manifest, spec, arguments)
         worker = self._ensure_worker()
         value = worker.call(spec.name, kwargs, timeout)
-        try:
-            return normalise_result(spec, value)
-        except WrongResult as exc:
-            raise CommandFailed(
-                plugin=self.name,
-                distribution=self.manifest.distribution,
-                command=spec.name,
-                error_type="TypeError",
-                error_message=str(exc),
-            ) from None
+        return _checked_result(self.manifest, spec, value)
 
     def _ensure_worker(self) -> WorkerProcess:
         with self._lock:
