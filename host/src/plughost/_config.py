@@ -265,6 +265,8 @@ def _read_file(path: Path) -> tuple[dict[str, Any], bool]:
             f"config file {path}: cannot be read ({exc.strerror}); fix its permissions"
             " or point PLUGHOST_CONFIG elsewhere"
         ) from None
+    if not raw.strip():
+        return {}, True  # an empty file says nothing: no parser needed
     import tomllib
 
     try:
