@@ -81,6 +81,7 @@ def typecheck(session: nox.Session) -> None:
         "plugins/calculator/src",
         "noxfile.py",
         "bench/bench.py",
+        "e2e/run_e2e.py",
     )
     session.run(
         "mypy",
@@ -101,6 +102,13 @@ def build(session: nox.Session) -> None:
     for project in PROJECTS.values():
         session.run("python", "-m", "build", "--outdir", str(dist), str(project))
     session.run("twine", "check", "--strict", *map(str, sorted(dist.iterdir())))
+
+
+@nox.session
+def e2e(session: nox.Session) -> None:
+    """The publishing path end to end: build, upload to a local index, install and run."""
+    session.install(*_group("e2e"))
+    session.run("python", str(ROOT / "e2e" / "run_e2e.py"), *session.posargs)
 
 
 @nox.session

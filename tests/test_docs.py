@@ -42,6 +42,9 @@ NOT_RUN = {
     # their own, and `nox -s e2e` against a real package index.
     "plughost install plughost-greeter": "test_manage",
     "plughost uninstall greeter -y": "test_manage",
+    # The benchmarks take minutes and measure the machine, not correctness.
+    "nox -s bench": "bench",
+    "nox -s bench -- --quick": "bench",
     # Needs a package index and credentials; `nox -s e2e` uploads with twine.
     "twine upload dist/*": "e2e",
 }

@@ -237,7 +237,9 @@ class Host:
         cand = entry.candidate
         if self._records is None or cand is None or cand.dist is None or entry.python:
             return None
-        return f"{entry.name}={cand.value}@{cand.dist.key}", cand.dist.fingerprint(cand.value)
+        # The path keeps apart the records of environments that share a cache.
+        key = f"{entry.name}={cand.value}@{cand.dist.key}@{cand.dist.path}"
+        return key, cand.dist.fingerprint(cand.value)
 
     def _record(self, entry: Entry) -> CheckRecord | None:
         key = self._record_key(entry)
