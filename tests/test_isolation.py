@@ -320,3 +320,16 @@ def test_a_missing_interpreter_is_one_clear_error(plugin_env: PluginEnv, tmp_pat
     assert info.state.value == "broken"
     assert "cannot start the worker of plugin 'venv-only'" in info.reason
     assert missing in info.reason
+
+
+def test_python_in_the_config_file_runs_the_plugin_there(
+    plugin_env: PluginEnv, second_venv: Path
+) -> None:
+    config = plugin_env.home / "config.toml"
+    config.write_text(f'[plugins.venv-only]\npython = "{second_venv / "bin" / "python"}"\n')
+    env = plugin_env.environ(PLUGHOST_CONFIG=str(config))
+    result = plugin_env.plughost("run", "venv-only", "where", "--json", env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {"prefix": str(second_venv), "dep": "2.0"}
+    check = plugin_env.plughost("check", "venv-only", env=env)
+    assert check.returncode == 0, check.stdout + check.stderr
