@@ -13,7 +13,7 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from ._calls import WrongResult, check_arguments, find_command, normalise_result
 from ._client import DEFAULT_CALL_TIMEOUT, WorkerProcess
@@ -23,6 +23,25 @@ from ._manifest import CommandSpec, Manifest
 __all__ = ["IsolatedPlugin", "LoadedPlugin"]
 
 log = logging.getLogger(__name__)
+
+
+class _Handle:
+    """What both handles share: closing, also as a context manager."""
+
+    def close(self) -> None:
+        """Release the plugin; idempotent."""
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def _checked_result(manifest: Manifest, spec: CommandSpec, value: Any) -> Any:
@@ -48,7 +67,7 @@ def _closed(name: str, distribution: str | None) -> PluginUnavailable:
     )
 
 
-class LoadedPlugin:
+class LoadedPlugin(_Handle):
     """A plugin ready to be called, made by :meth:`Host.load`.
 
     Use it as a context manager, or call :meth:`close` when done; calls after
@@ -95,19 +114,8 @@ class LoadedPlugin:
         """Release the plugin; idempotent."""
         self._closed = True
 
-    def __enter__(self) -> LoadedPlugin:
-        return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class IsolatedPlugin:
+class IsolatedPlugin(_Handle):
     """A plugin running in a worker, used like an in-process one.
 
     Made by ``Host.load(name, isolated=True)``; a context manager. ``call``
@@ -182,14 +190,3 @@ class IsolatedPlugin:
         """Shut the worker down; idempotent."""
         self._closed = True
         self._worker.close()
-
-    def __enter__(self) -> IsolatedPlugin:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
