@@ -127,7 +127,6 @@ def demo(session: nox.Session) -> None:
         ["check"],
         ["list"],
     ):
-        session.log("$ plughost %s", " ".join(args))
         session.run("plughost", *args, env=env)
 
 
