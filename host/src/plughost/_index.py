@@ -31,6 +31,7 @@ from typing import Any
 from . import API_VERSION, __version__
 from ._compat import Compatibility
 from ._discovery import Candidate, DistInfo, find_candidates, section_entries
+from ._records import write_json
 
 __all__ = ["FORMAT", "discover"]
 
@@ -251,23 +252,6 @@ def _declared_by_their_distributions(
     return True
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile
-
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.debug("cannot write the discovery index %s: %s", path, exc)
-
-
 def discover(
     group: str, *, cache_dir: Path | None, use_index: bool = True, refresh: bool = False
 ) -> list[Candidate]:
@@ -290,5 +274,5 @@ def discover(
                 return candidates
             log.debug("discovery index %s is stale or damaged; rebuilding it", path)
     candidates, data = _build(group)
-    _write(path, data)
+    write_json(path, data)
     return candidates

@@ -23,13 +23,14 @@ import os
 import re
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
+
+from ._records import write_json
 
 __all__ = [
     "MISMATCH_KINDS",
@@ -171,18 +172,7 @@ class VerifyCache:
             if path is None:
                 continue
             files = {p: [*k, a, _b64(d)] for p, (k, a, d) in self._shards[dist].items()}
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".verify-", suffix=".tmp")
-                try:
-                    with os.fdopen(fd, "w", encoding="utf-8") as f:
-                        json.dump({"format": 1, "distribution": dist, "files": files}, f)
-                    os.replace(tmp, path)
-                except BaseException:
-                    Path(tmp).unlink(missing_ok=True)
-                    raise
-            except OSError as exc:
-                log.debug("cannot write %s: %s", path, exc)
+            write_json(path, {"format": 1, "distribution": dist, "files": files})
         self._dirty.clear()
 
 

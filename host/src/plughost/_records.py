@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CheckRecord", "CheckRecords", "default_cache_dir"]
+__all__ = ["CheckRecord", "CheckRecords", "default_cache_dir", "write_json"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,28 @@ def default_cache_dir() -> Path:
         return Path(base) / "plughost" / "Cache"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "plughost"
+
+
+def write_json(path: Path, data: object) -> None:
+    """Write ``data`` to ``path`` atomically, so readers never see half a file.
+
+    A cache is only a cache: failing to write it (no permission, no space)
+    is logged at debug level and otherwise ignored.
+    """
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.debug("cannot write %s: %s", path, exc)
 
 
 @dataclass(frozen=True)
@@ -110,18 +132,4 @@ class CheckRecords:
             "reason": record.reason,
             "manifest": record.manifest,
         }
-        payload = {"format": _FORMAT, "host": self._host_version, "plugins": data}
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile
-
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".checks-", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(payload, f)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            log.debug("cannot write %s: %s", self.path, exc)
+        write_json(self.path, {"format": _FORMAT, "host": self._host_version, "plugins": data})
