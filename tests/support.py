@@ -94,8 +94,11 @@ class PluginEnv:
         paths = [str(self.site), *map(str, self.extra_paths)]
         env.update(
             PYTHONPATH=os.pathsep.join(paths),
+            HOME=str(self.home),
             PLUGHOST_CACHE_DIR=str(self.cache_dir),
             XDG_CACHE_HOME=str(self.home / "cache"),
+            XDG_CONFIG_HOME=str(self.home / "config"),
+            XDG_DATA_HOME=str(self.home / "data"),
             PLUGHOST_TEST_MARKER_DIR=str(self.marker_dir),
             PYTHONIOENCODING="utf-8",
         )

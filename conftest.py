@@ -1,0 +1,129 @@
+"""What every test of the repository runs inside: a home of its own.
+
+plughost reads a config file from the user's config directory and writes
+indexes and check records into the user's cache directory. So that no test
+reads the developer's own settings or writes into their caches, the session
+points ``HOME``, the ``XDG_*`` directories and ``PLUGHOST_CACHE_DIR`` at a
+folder of its own (children inherit it), and each test gets fresh ones under
+its own temporary folder. At the end the session fails if anything changed
+in the real home's plughost folders or in the repository's work tree.
+
+pip keeps using the real download cache (``PIP_CACHE_DIR``): it is pip's,
+not plughost's, and tests that build projects offline rely on it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Generator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+_REAL_HOME = Path(os.environ.get("HOME") or Path.home())
+_ISOLATED = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME")
+#: Where plughost (and stevedore for it) could write in a real home.
+_WATCHED = (
+    ".cache/plughost",
+    ".config/plughost",
+    ".local/share/plughost",
+    ".local/state/plughost",
+    ".cache/python-entrypoints",
+)
+
+
+def _home_env(base: Path) -> dict[str, str]:
+    return {
+        "HOME": str(base),
+        "XDG_CONFIG_HOME": str(base / ".config"),
+        "XDG_CACHE_HOME": str(base / ".cache"),
+        "XDG_DATA_HOME": str(base / ".local" / "share"),
+        "XDG_STATE_HOME": str(base / ".local" / "state"),
+        "PLUGHOST_CACHE_DIR": str(base / ".cache" / "plughost"),
+    }
+
+
+def _tree(path: Path) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    if not path.exists():
+        return found
+    for folder, dirs, files in os.walk(path):
+        for name in [*dirs, *files]:
+            full = os.path.join(folder, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            found[full] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+def _outside() -> dict[str, object]:
+    """What the session must not change: the real home's plughost folders, the work tree."""
+    state: dict[str, object] = {w: _tree(_REAL_HOME / w) for w in _WATCHED}
+    try:
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=all"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        status = None  # not a git checkout (an sdist): nothing to compare
+    state["work tree"] = status
+    return state
+
+
+_BEFORE: dict[str, object] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Note what must not change, then give the session a home of its own."""
+    if _BEFORE:
+        return
+    _BEFORE.update(_outside())
+    session_home = Path(tempfile.mkdtemp(prefix="plughost-tests-home-"))
+    os.environ.setdefault("PIP_CACHE_DIR", str(_REAL_HOME / ".cache" / "pip"))
+    for name in [n for n in os.environ if n.startswith("PLUGHOST_")]:
+        del os.environ[name]
+    os.environ.update(_home_env(session_home))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Give each test (setup, call and teardown) fresh home and cache folders."""
+    # A hook, not an autouse fixture: hypothesis refuses function-scoped
+    # fixtures around its tests.
+    saved = {n: os.environ.get(n) for n in (*_ISOLATED, "PLUGHOST_CACHE_DIR")}
+    home = Path(tempfile.mkdtemp(prefix="home-", dir=os.environ["HOME"]))
+    os.environ.update(_home_env(home))
+    try:
+        return (yield)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if the real home's plughost folders or the work tree changed."""
+    if not _BEFORE:
+        return
+    after = _outside()
+    changed = [key for key in _BEFORE if _BEFORE[key] != after[key]]
+    if changed:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        places = [str(_REAL_HOME / c) if c != "work tree" else "the work tree" for c in changed]
+        message = "the test session wrote outside its own folders: " + ", ".join(places)
+        if reporter is not None:
+            reporter.write_line(f"ERROR: {message}", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
