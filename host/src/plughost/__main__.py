@@ -9,7 +9,7 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from ._cli import main
+from ._cli import console
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(console())

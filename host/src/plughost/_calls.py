@@ -8,6 +8,7 @@ from typing import Any
 
 from ._errors import ArgumentError
 from ._manifest import CommandSpec, Manifest, TypeSpec, describe_value
+from ._untrusted import NotPlain, plain
 
 __all__ = ["WrongResult", "check_arguments", "find_command", "normalise_result"]
 
@@ -94,25 +95,28 @@ class WrongResult(Exception):
 def normalise_result(spec: CommandSpec, value: Any) -> Any:
     """Check a command's result against its declared return type.
 
-    Returns the value with tuples turned into lists; raises WrongResult,
-    whose message says what came back and what was promised, when it does
-    not fit.
+    Returns the result as plain JSON data (:func:`plughost._untrusted.plain`:
+    tuples become lists, subclasses of built-in types plain copies, and no
+    method of the result itself ever runs); raises WrongResult, whose message
+    says what came back and what was promised, when it does not fit.
     """
-    if not spec.returns.accepts(value):
-        shown = repr(value)
-        if len(shown) > 60:
-            shown = shown[:57] + "..."
-        raise WrongResult(
-            f"returned {shown}, but its annotation promises {spec.returns.describe()}"
-        )
-    if spec.returns.kind in ("array", "object"):
-        return _plain(value)
-    return value
+    promised = spec.returns.describe()
+    try:
+        data = plain(value)
+    except NotPlain as exc:
+        raise WrongResult(f"returned {exc}, but its annotation promises {promised}") from None
+    if not spec.returns.accepts(data):
+        raise WrongResult(f"returned {_shown(data)}, but its annotation promises {promised}")
+    return data
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+def _shown(data: Any) -> str:
+    """A short picture of plain data for an error message."""
+    if isinstance(data, list | dict) and len(data) > 10:
+        return f"{describe_value(data)} of {len(data)} items"
+    text = repr(data)
+    if len(text) <= 60:
+        return text
+    if isinstance(data, list | dict):
+        return f"{describe_value(data)} of {len(data)} item(s)"
+    return text[:57] + "..."

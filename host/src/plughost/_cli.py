@@ -12,30 +12,29 @@ Only what every command needs is imported at module level: discovery
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import NoReturn
 
 from . import __version__
+from ._output import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    EXIT_USAGE,
+    Output,
+    UsageError,
+    claim_standard_fds,
+    configure_logging,
+    fail,
+)
+from ._untrusted import install_interrupt_handler
 
-if TYPE_CHECKING:
-    pass
-
-__all__ = ["EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_UNAVAILABLE", "EXIT_USAGE", "main"]
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
-EXIT_UNAVAILABLE = 3
-EXIT_INTERRUPTED = 130
-
-log = logging.getLogger("plughost")
-
-
-class UsageError(Exception):
-    """A command line that cannot be run; the message says how to fix it."""
+__all__ = ["console", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -187,6 +186,17 @@ def _build_parser() -> _Parser:
         " report every problem. Exits 1 when any plugin checked is not ok.",
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="plugins to check (default: all)")
+    p.add_argument(
+        "--isolated",
+        action="store_true",
+        help="check each plugin in a worker process, never importing it here",
+    )
+    p.add_argument(
+        "--timeout",
+        type=_timeout,
+        metavar="SECONDS",
+        help="fail a plugin whose import and start take longer (implies --isolated)",
+    )
     return parser
 
 
@@ -196,62 +206,59 @@ def _timeout(text: str) -> float:
     return timeout_value(text)
 
 
-class _Output:
-    """The CLI's own stdout, kept apart from what plugin code prints.
-
-    Before plugin code runs, fd 1 is pointed at stderr (so a plugin's
-    ``print`` or a C extension's write cannot corrupt ``--json`` output) and
-    the CLI writes to a private duplicate of the original stdout.
-    """
-
-    def __init__(self) -> None:
-        self.stream: IO[str] = sys.stdout
-        self.as_json = False
-        self.debug = False
-
-    def shield(self) -> None:
-        """From now on, plugin output goes to stderr; ours to the real stdout."""
-        try:
-            sys.stdout.flush()
-            fd = os.dup(sys.stdout.fileno())
-            os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-        except (OSError, ValueError, AttributeError):
-            # No real file descriptors (an embedding); Python-level only.
-            self.stream = sys.stdout
-            sys.stdout = sys.stderr
-            return
-        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
-        self.stream = open(fd, "w", encoding=encoding, errors="backslashreplace", closefd=True)  # noqa: SIM115
-        sys.stdout = sys.stderr
-
-    def write(self, text: str) -> None:
-        """Write ``text`` and a newline."""
-        self.stream.write(text + "\n")
-
-    def flush(self) -> None:
-        """Flush the real stdout."""
-        self.stream.flush()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``plughost`` command line and return its exit code."""
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    out = _Output()
-    _configure_logging(False)
+    out = Output()
     try:
+        return _run(list(sys.argv[1:] if argv is None else argv), out)
+    finally:
+        out.restore()
+
+
+def console() -> int:
+    """The ``plughost`` console script: :func:`main`, then an exit nothing can delay.
+
+    Once plugin code has run in this process, plughost exits at once after
+    flushing its own output: non-daemon threads a plugin left behind, or the
+    ``atexit`` handlers and stream replacements of a plugin, can neither keep
+    the process alive nor change its exit status.
+    """
+    install_interrupt_handler()
+    out = Output()
+    code = _run(sys.argv[1:], out)
+    lingering = any(
+        t.is_alive() and not t.daemon
+        for t in threading.enumerate()
+        if t is not threading.main_thread()
+    )
+    if out.shielded or lingering:
+        with contextlib.suppress(OSError, ValueError):
+            out.flush()
+        os._exit(code)
+    return code
+
+
+def _run(args_list: list[str], out: Output) -> int:
+    configure_logging(False, out.err)
+    try:
+        if not claim_standard_fds():
+            raise UsageError(
+                "standard output is closed, and plughost prints its results there;"
+                " give it one (for example > FILE or > /dev/null)"
+            )
         parser = _build_parser()
         args = parser.parse_args(args_list)
         out.debug = bool(getattr(args, "debug", False))
-        _configure_logging(out.debug)
+        configure_logging(out.debug, out.err)
         out.as_json = getattr(args, "json", False)
         from ._commands import HANDLERS
 
-        handler: Callable[[argparse.Namespace, _Output], int] = HANDLERS[args.action]
+        handler: Callable[[argparse.Namespace, Output], int] = HANDLERS[args.action]
         code = handler(args, out)
         out.flush()
         return code
     except KeyboardInterrupt:
-        print("plughost: interrupted", file=sys.stderr)
+        out.note("plughost: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`plughost list | head -1`): stop quietly.
@@ -262,62 +269,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             pass
         return EXIT_OK
     except UsageError as exc:
-        return _fail(out, EXIT_USAGE, "UsageError", str(exc), None, out.debug)
+        return fail(out, EXIT_USAGE, "UsageError", str(exc))
     except SystemExit as exc:  # argparse's --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except Exception as exc:
-        return _report(out, exc, out.debug)
+        return _report(out, exc)
 
 
-class _CliFormatter(logging.Formatter):
-    """``warning: message``; a worker's plain stderr lines as they were written."""
-
-    def __init__(self, debug: bool) -> None:
-        super().__init__(
-            "%(levelname)s %(name)s: %(message)s" if debug else "%(levelname)s: %(message)s"
-        )
-
-    def format(self, record: logging.LogRecord) -> str:
-        if getattr(record, "plughost_raw", False):
-            return record.getMessage()
-        if record.name.startswith("plughost.plugin."):
-            plugin = record.name.removeprefix("plughost.plugin.")
-            return f"{record.levelname}: [{plugin}] {record.getMessage()}"
-        return super().format(record)
-
-
-class _PluginFilter(logging.Filter):
-    """A worker's plain stderr lines always pass, as an in-process plugin's would."""
-
-    def __init__(self, threshold: int) -> None:
-        super().__init__()
-        self.threshold = threshold
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not record.name.startswith("plughost.plugin."):
-            return True
-        return getattr(record, "plughost_raw", False) or record.levelno >= self.threshold
-
-
-def _configure_logging(debug: bool) -> None:
-    root = logging.getLogger("plughost")
-    for h in list(root.handlers):
-        if getattr(h, "_plughost_cli", False):
-            root.removeHandler(h)
-    handler = logging.StreamHandler(sys.stderr)
-    handler._plughost_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(_CliFormatter(debug))
-    threshold = logging.DEBUG if debug else logging.WARNING
-    handler.addFilter(_PluginFilter(threshold))
-    root.addHandler(handler)
-    root.setLevel(threshold)
-    # Plugin output is filtered by the handler, not by the level.
-    logging.getLogger("plughost.plugin").setLevel(logging.DEBUG)
-    logging.addLevelName(logging.WARNING, "warning")
-    logging.addLevelName(logging.ERROR, "error")
-
-
-def _report(out: _Output, exc: Exception, debug: bool) -> int:
+def _report(out: Output, exc: Exception) -> int:
     from ._config import ConfigError
     from ._errors import ArgumentError, CommandFailed, PlughostError, PluginUnavailable
     from ._scaffold import ScaffoldError
@@ -333,40 +292,9 @@ def _report(out: _Output, exc: Exception, debug: bool) -> int:
             f"internal error: {type(exc).__name__}: {exc}; run with --debug for the"
             " traceback and report it to plughost"
         )
-        return _fail(out, EXIT_FAILED, type(exc).__name__, message, exc, debug)
+        return fail(out, EXIT_FAILED, type(exc).__name__, message, exc)
     details = exc.details if isinstance(exc, CommandFailed) else None
-    if debug and details:
-        print(details.rstrip(), file=sys.stderr)
-        return _fail(out, code, type(exc).__name__, str(exc), None, debug, exc)
-    return _fail(out, code, type(exc).__name__, str(exc), exc, debug)
-
-
-def _fail(
-    out: _Output,
-    code: int,
-    kind: str,
-    message: str,
-    exc: BaseException | None,
-    debug: bool,
-    source: BaseException | None = None,
-) -> int:
-    if debug and exc is not None:
-        import traceback
-
-        traceback.print_exception(exc, file=sys.stderr)
-    print(f"error: {message}", file=sys.stderr)
-    if out.as_json:
-        import json
-
-        error: dict[str, Any] = {"type": kind, "message": message, "exit_code": code}
-        failed = source or exc
-        for attr in ("plugin", "command", "state", "error_type", "error_message"):
-            value = getattr(failed, attr, None)
-            if value is not None:
-                error[attr] = value
-        try:
-            out.write(json.dumps({"error": error}, ensure_ascii=False))
-            out.flush()
-        except (BrokenPipeError, OSError):
-            pass
-    return code
+    if out.debug and details:
+        out.err.write(details.rstrip() + "\n")
+        return fail(out, code, type(exc).__name__, str(exc), None, exc)
+    return fail(out, code, type(exc).__name__, str(exc), exc)

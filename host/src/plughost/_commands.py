@@ -8,18 +8,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ._cli import (
+from ._output import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_UNAVAILABLE,
+    Output,
     UsageError,
-    _configure_logging,
-    _Output,
+    configure_logging,
 )
+from ._terminal import cut, dumps, one_line, terminal_width
 
 if TYPE_CHECKING:
     from ._config import Policy
@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 __all__ = ["HANDLERS"]
 
 log = logging.getLogger("plughost")
+
+#: The widest a plugin's name or distribution is shown in a table.
+_CELL = 40
+#: The widest a summary is shown in a table when the output is not a terminal.
+_SUMMARY = 80
 
 
 def _policy(args: argparse.Namespace) -> Policy:
@@ -45,12 +50,10 @@ def _host(args: argparse.Namespace) -> Host:
     return Host(policy=_policy(args), refresh=bool(getattr(args, "refresh", False)))
 
 
-def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_list(args: argparse.Namespace, out: Output) -> int:
     plugins = _host(args).plugins()
     if args.__dict__.get("json"):
-        import json
-
-        out.write(json.dumps([p.to_dict() for p in plugins], ensure_ascii=False, indent=2))
+        out.json([p.to_dict() for p in plugins])
         return EXIT_OK
     if not plugins:
         out.write("no plugins installed; install one with `pip install plughost-greeter`")
@@ -58,27 +61,29 @@ def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
     rows = [("NAME", "STATE", "DISTRIBUTION", "SUMMARY")]
     for p in plugins:
         dist = f"{p.distribution} {p.version}" if p.distribution else "-"
-        shown = p.summary if p.state.value in ("ok", "unchecked") else p.reason
-        rows.append((p.name, p.state.value, dist, shown))
-    _table(out, rows)
+        rows.append((cut(p.name, _CELL), p.state.value, cut(dist, _CELL), ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    # On a terminal the summary fills the rest of the line; elsewhere (a pipe,
+    # a file) it is cut at 80 characters.
+    width = terminal_width(out.stream, default=0)
+    room = max(width - sum(widths) - 2 * len(widths), 20) if width else _SUMMARY
+    out.write("  ".join([*(c.ljust(w) for c, w in zip(rows[0], widths, strict=False)), "SUMMARY"]))
+    for row, p in zip(rows[1:], plugins, strict=True):
+        # A summary is cut so that the table stays one line per plugin; a
+        # reason is shown whole: it says what to do.
+        last = cut(p.summary, room) if p.state.value in ("ok", "unchecked") else one_line(p.reason)
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+        out.write("  ".join([*cells, last]).rstrip())
     unchecked = [p.name for p in plugins if p.state.value == "unchecked"]
     if unchecked:
-        print(
+        out.note(
             f"note: {len(unchecked)} plugin(s) not checked since installed or changed;"
-            " `plughost check` imports and validates them",
-            file=sys.stderr,
+            " `plughost check` imports and validates them"
         )
     return EXIT_OK
 
 
-def _table(out: _Output, rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
-        out.write("  ".join([*cells, row[-1]]).rstrip())
-
-
-def _cmd_info(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_info(args: argparse.Namespace, out: Output) -> int:
     from ._states import PluginState
 
     _check_name(args.name)
@@ -88,33 +93,33 @@ def _cmd_info(args: argparse.Namespace, out: _Output) -> int:
         out.shield()
         info = host.check([args.name])[0]
     if args.__dict__.get("json"):
-        import json
-
-        out.write(json.dumps(info.to_dict(), ensure_ascii=False, indent=2))
+        out.json(info.to_dict())
     else:
         _print_info(out, info)
     return EXIT_OK if info.state is PluginState.OK else EXIT_UNAVAILABLE
 
 
-def _print_info(out: _Output, info: PluginInfo) -> None:
-    out.write(f"{info.name}: {info.summary}" if info.summary else info.name)
+def _print_info(out: Output, info: PluginInfo) -> None:
+    """Everything about one plugin, whole, each field escaped onto its line."""
+    name, summary = one_line(info.name), one_line(info.summary)
+    out.write(f"{name}: {summary}" if summary else name)
     out.write(f"  state:        {info.state.value}")
     if info.reason:
-        out.write(f"  reason:       {info.reason}")
+        out.write(f"  reason:       {one_line(info.reason)}")
     for problem in info.problems[1:]:
-        out.write(f"                {problem}")
+        out.write(f"                {one_line(problem)}")
     if info.distribution:
-        out.write(f"  distribution: {info.distribution} {info.version}")
+        out.write(f"  distribution: {one_line(f'{info.distribution} {info.version}')}")
     if info.target:
-        out.write(f"  entry point:  {info.target}")
+        out.write(f"  entry point:  {one_line(info.target)}")
     if info.requires:
-        out.write(f"  requires:     {info.requires}")
+        out.write(f"  requires:     {one_line(info.requires)}")
     if info.manifest is None:
         return
     if info.manifest.description:
         out.write("")
         for line in info.manifest.description.splitlines():
-            out.write(f"  {line}".rstrip())
+            out.write(f"  {one_line(line)}".rstrip())
     out.write("")
     out.write("commands:")
     for cmd in info.manifest.commands:
@@ -126,40 +131,41 @@ def _print_info(out: _Output, info: PluginInfo) -> None:
             + "]"
             for p in cmd.params
         )
-        out.write(f"  {cmd.name} {params}".rstrip())
-        out.write(f"      {cmd.help}")
+        out.write(one_line(f"  {cmd.name} {params}".rstrip()))
+        out.write(f"      {one_line(cmd.help)}")
         for p in cmd.params:
             extra = f" (default: {_format_scalar(p.default)})" if not p.required else ""
             help_ = f": {p.help}" if p.help else ""
-            out.write(f"      {p.name}  {p.type.describe()}{extra}{help_}")
-        out.write(f"      returns {cmd.returns.describe()}")
+            out.write(f"      {one_line(f'{p.name}  {p.type.describe()}{extra}{help_}')}")
+        out.write(f"      returns {one_line(cmd.returns.describe())}")
 
 
-def _cmd_check(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_check(args: argparse.Namespace, out: Output) -> int:
     for name in args.names:
         _check_name(name)
     out.shield()
-    results = _host(args).check(args.names or None)
+    results = _host(args).check(
+        args.names or None, isolated=args.isolated, start_timeout=args.timeout
+    )
     if args.__dict__.get("json"):
-        import json
-
-        out.write(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
+        out.json([r.to_dict() for r in results])
     else:
         if not results:
             out.write("no plugins installed")
-        width = max((len(r.name) for r in results), default=0)
-        for r in results:
+        names = [cut(r.name, _CELL) for r in results]
+        width = max(map(len, names), default=0)
+        for name, r in zip(names, results, strict=True):
             if r.state.value == "ok":
-                out.write(f"{r.name.ljust(width)}  ok")
+                out.write(f"{name.ljust(width)}  ok")
                 continue
             problems = r.problems or (r.reason,)
-            out.write(f"{r.name.ljust(width)}  {r.state.value}: {problems[0]}")
+            out.write(f"{name.ljust(width)}  {r.state.value}: {one_line(problems[0])}")
             for problem in problems[1:]:
-                out.write(f"{' ' * width}  {' ' * len(r.state.value)}  {problem}")
+                out.write(f"{' ' * width}  {' ' * len(r.state.value)}  {one_line(problem)}")
     return EXIT_OK if all(r.state.value == "ok" for r in results) else EXIT_FAILED
 
 
-def _cmd_run(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_run(args: argparse.Namespace, out: Output) -> int:
     from ._runargs import host_flags, parse_command_line
 
     _check_name(args.name)
@@ -174,15 +180,13 @@ def _cmd_run(args: argparse.Namespace, out: _Output) -> int:
         out.as_json = out.as_json or request.as_json
         if request.debug and not out.debug:
             out.debug = True
-            _configure_logging(True)
+            configure_logging(True, out.err)
         if request.command is None:
             out.write(request.help_text)
             return EXIT_OK
         result = plugin.call(request.command, **request.arguments)
     if out.as_json:
-        import json
-
-        out.write(json.dumps(result, ensure_ascii=False))
+        out.json(result, indent=None)
     else:
         text = _format_result(result)
         if text:
@@ -221,12 +225,10 @@ def _check_name(name: str) -> None:
         )
 
 
-def _cmd_config(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_config(args: argparse.Namespace, out: Output) -> int:
     policy = _policy(args)
     if args.__dict__.get("json"):
-        import json
-
-        out.write(json.dumps(policy.to_dict(), ensure_ascii=False, indent=2))
+        out.json(policy.to_dict())
         return EXIT_OK
     state = "" if policy.file_exists else " (does not exist; defaults apply)"
     out.write(f"config file: {policy.path}{state}")
@@ -242,8 +244,6 @@ def _cmd_config(args: argparse.Namespace, out: _Output) -> int:
     for key, value in (("timeout", policy.timeout), ("start_timeout", policy.start_timeout)):
         shown = f"{value:g} s" if value is not None else "default"
         out.write(f"{key + ':':<15}{shown}{source(key)}")
-    import json
-
     from ._config import PluginPolicy
 
     defaults = PluginPolicy().to_dict()
@@ -252,13 +252,13 @@ def _cmd_config(args: argparse.Namespace, out: _Output) -> int:
         for key, value in plugin.to_dict().items():
             if key == "settings":
                 for k, v in value.items():
-                    out.write(f"  {k} = {json.dumps(v, ensure_ascii=False)}  (for the plugin)")
+                    out.write(f"  {k} = {dumps(v)}  (for the plugin)")
             elif value != defaults[key]:
-                out.write(f"  {key} = {json.dumps(value, ensure_ascii=False)}")
+                out.write(f"  {key} = {dumps(value)}")
     return EXIT_OK
 
 
-def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_install(args: argparse.Namespace, out: Output) -> int:
     from ._manage import install
 
     options: list[str] = []
@@ -281,21 +281,19 @@ def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
     finally:
         _refresh_index(args)
     if out.as_json:
-        import json
-
-        out.write(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
+        out.json(outcome.to_dict())
     else:
         for line in outcome.summary():
             out.write(line)
     if outcome.rolled_back:
-        print(f"error: {outcome.reason}", file=sys.stderr)
+        out.note(f"error: {outcome.reason}")
     else:
         for problem in outcome.problems:
-            print(f"warning: {problem}", file=sys.stderr)
+            out.note(f"warning: {problem}")
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
-def _cmd_uninstall(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_uninstall(args: argparse.Namespace, out: Output) -> int:
     from ._manage import uninstall
 
     for target in args.targets:
@@ -322,15 +320,12 @@ def _refresh_index(args: argparse.Namespace) -> None:
         log.debug("could not refresh the discovery index: %s", exc)
 
 
-def _cmd_verify(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_verify(args: argparse.Namespace, out: Output) -> int:
     for name in args.names:
         _check_name(name)
     results = _host(args).verify(args.names or None)
     if out.as_json:
-        import json
-
-        data = [{"plugins": plugins, **report.to_dict()} for plugins, report in results]
-        out.write(json.dumps(data, ensure_ascii=False, indent=2))
+        out.json([{"plugins": plugins, **report.to_dict()} for plugins, report in results])
     else:
         if not results:
             out.write("no plugin distributions to verify")
@@ -345,7 +340,7 @@ def _cmd_verify(args: argparse.Namespace, out: _Output) -> int:
     return EXIT_OK if all(report.ok for _, report in results) else EXIT_FAILED
 
 
-def _cmd_new(args: argparse.Namespace, out: _Output) -> int:
+def _cmd_new(args: argparse.Namespace, out: Output) -> int:
     import os
     from pathlib import Path
 
@@ -355,10 +350,7 @@ def _cmd_new(args: argparse.Namespace, out: _Output) -> int:
     files = scaffold(args.name, directory)
     target = (directory or Path(f"plughost-{args.name}")).resolve()
     if out.as_json:
-        import json
-
-        data = {"directory": str(target), "files": [str(f) for f in files]}
-        out.write(json.dumps(data, ensure_ascii=False, indent=2))
+        out.json({"directory": str(target), "files": [str(f) for f in files]})
         return EXIT_OK
     try:
         shown = os.path.relpath(target)
@@ -377,7 +369,7 @@ def _cmd_new(args: argparse.Namespace, out: _Output) -> int:
     return EXIT_OK
 
 
-HANDLERS: dict[str, Callable[[argparse.Namespace, _Output], int]] = {
+HANDLERS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "new": _cmd_new,
     "verify": _cmd_verify,
     "install": _cmd_install,

@@ -65,8 +65,10 @@ class DistInfo:
         """A digest that changes whenever the distribution's files change.
 
         It covers the metadata folder and every file named in RECORD by
-        path, size and modification time, so an upgrade, a reinstall or an
-        edit in place is noticed without reading file contents. RECORD of an
+        path, size, modification and change time and inode, so an upgrade, a
+        reinstall or an edit in place is noticed without reading file
+        contents, even one that puts the size and modification time back
+        (``touch -r``): that moves the change time, which no one can set. RECORD of an
         editable install lists no source file, so for one the files of the
         package that ``target`` (an entry point value) lives in count too.
         """
@@ -83,7 +85,8 @@ class DistInfo:
         for p in paths:
             try:
                 st = os.stat(p)
-                h.update(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+                key = f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
+                h.update(key.encode())
             except OSError:
                 h.update(f"{p}\0missing\n".encode())
         return h.hexdigest()

@@ -19,6 +19,7 @@ from ._calls import WrongResult, check_arguments, find_command, normalise_result
 from ._client import DEFAULT_CALL_TIMEOUT, WorkerProcess
 from ._errors import CommandError, CommandFailed, PluginUnavailable, WorkerCrashed
 from ._manifest import CommandSpec, Manifest
+from ._untrusted import is_user_interrupt, plugin_code, safe_str, type_name
 
 __all__ = ["IsolatedPlugin", "LoadedPlugin"]
 
@@ -42,6 +43,24 @@ class _Handle:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+def command_failed(manifest: Manifest, command: str, exc: BaseException) -> CommandFailed:
+    """The :class:`CommandFailed` for ``exc``, raised by the command, read without trusting it."""
+    name = type_name(exc)
+    try:
+        details = "".join(traceback.format_exception(exc))
+    except Exception:
+        details = None
+    return CommandFailed(
+        plugin=manifest.name,
+        distribution=manifest.distribution,
+        command=command,
+        error_type=name,
+        error_message=safe_str(exc, limit=2000) or name,
+        expected=issubclass(type(exc), CommandError),
+        details=details,
+    )
 
 
 def _checked_result(manifest: Manifest, spec: CommandSpec, value: Any) -> Any:
@@ -93,22 +112,14 @@ class LoadedPlugin(_Handle):
             raise _closed(self.name, self.manifest.distribution)
         spec = find_command(self.manifest, command)
         kwargs = check_arguments(self.manifest, spec, arguments)
-        method = getattr(self.plugin, self._methods[spec.name])
-        try:
-            value = method(**kwargs)
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:
-            raise CommandFailed(
-                plugin=self.name,
-                distribution=self.manifest.distribution,
-                command=spec.name,
-                error_type=type(exc).__name__,
-                error_message=str(exc) or type(exc).__name__,
-                expected=isinstance(exc, CommandError),
-                details="".join(traceback.format_exception(exc)),
-            ) from exc
-        return _checked_result(self.manifest, spec, value)
+        with plugin_code():
+            try:
+                value = getattr(self.plugin, self._methods[spec.name])(**kwargs)
+            except BaseException as exc:
+                if is_user_interrupt(exc):
+                    raise
+                raise command_failed(self.manifest, spec.name, exc) from exc
+            return _checked_result(self.manifest, spec, value)
 
     def close(self) -> None:
         """Release the plugin; idempotent."""

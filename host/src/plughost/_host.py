@@ -272,11 +272,20 @@ class Host:
 
     # -- import and validation --------------------------------------------
 
-    def check(self, names: Iterable[str] | None = None) -> list[PluginInfo]:
+    def check(
+        self,
+        names: Iterable[str] | None = None,
+        *,
+        isolated: bool = False,
+        start_timeout: float | None = None,
+    ) -> list[PluginInfo]:
         """Import and validate plugins (all, or those named); return their states.
 
         A plugin that fails never stops the others. Outcomes are recorded so
         that ``plugins()`` can report them while the files stay unchanged.
+        A plugin that runs isolated (by the host's settings, or
+        ``isolated=True`` for all) is checked in a worker, never imported
+        here, and then ``start_timeout`` bounds its import and validation.
         """
         entries = self._discover()
         chosen = list(entries.values()) if names is None else [self._entry(n) for n in names]
@@ -284,16 +293,29 @@ class Host:
         for entry in chosen:
             if entry.state in _METADATA_STATES:
                 result.append(self._info(entry))
-            elif entry.python is not None or entry.command is not None:
-                result.append(self._examine_elsewhere(entry))
+            elif isolated or start_timeout is not None or self._isolated(entry):
+                result.append(self._examine_elsewhere(entry, start_timeout))
             else:
                 result.append(self._examine(entry)[0])
         return result
 
-    def _examine_elsewhere(self, entry: Entry) -> PluginInfo:
-        """Check a plugin that lives under another interpreter, in a worker."""
+    def _isolated(self, entry: Entry) -> bool:
+        """Whether the settings run ``entry`` in a worker of its own."""
+        return (
+            entry.command is not None
+            or entry.python is not None
+            or bool({entry.name, "*"} & self._isolate)
+            or self.policy.plugin(entry.name).isolate
+        )
+
+    def _examine_elsewhere(self, entry: Entry, start_timeout: float | None = None) -> PluginInfo:
+        """Check a plugin in a worker: its own process, perhaps another interpreter."""
+        modified = self._modified(entry)
+        if modified is not None:
+            self._remember(entry, PluginState.BROKEN, modified, (), None)
+            return self._info(entry, state=PluginState.BROKEN, reason=modified, checked=True)
         try:
-            with self._load_isolated(entry, None, entry.python) as handle:
+            with self._load_isolated(entry, None, entry.python, start_timeout) as handle:
                 return self._info(
                     entry,
                     state=PluginState.OK,
@@ -309,6 +331,8 @@ class Host:
             state = PluginState(exc.state) if known else PluginState.BROKEN
             return self._info(entry, state=state, reason=exc.message, checked=True)
         except WorkerError as exc:
+            if entry.python is None and entry.command is None:
+                self._remember(entry, PluginState.BROKEN, exc.message, (), None)
             return self._info(entry, state=PluginState.BROKEN, reason=exc.message, checked=True)
 
     def _examine(self, entry: Entry) -> tuple[PluginInfo, Loaded | None]:
@@ -476,11 +500,7 @@ class Host:
         if entry.command is not None:
             isolated = True
         elif isolated is None:
-            isolated = (
-                bool({name, "*"} & self._isolate)
-                or self.policy.plugin(name).isolate
-                or python is not None
-            )
+            isolated = python is not None or self._isolated(entry)
         if isolated:
             modified = self._modified(entry)
             if modified is not None:
@@ -497,7 +517,11 @@ class Host:
         return LoadedPlugin(live.manifest, live.instance, live.methods)
 
     def _load_isolated(
-        self, entry: Entry, timeout: float | None, python: str | None
+        self,
+        entry: Entry,
+        timeout: float | None,
+        python: str | None,
+        start_timeout: float | None = None,
     ) -> IsolatedPlugin:
         from ._client import WorkerProcess, python_worker_command
         from ._handles import IsolatedPlugin
@@ -516,7 +540,7 @@ class Host:
             plugin["entry_point"] = f"{module}:{getattr(entry.cls, '__qualname__', '')}"
         command = list(entry.command) if entry.command else python_worker_command(python)
         own = self.policy.plugin(entry.name)
-        start_timeout = own.start_timeout or self.start_timeout
+        start_timeout = start_timeout or own.start_timeout or self.start_timeout
         call_timeout = timeout or own.timeout or self.call_timeout
         settings = entry.settings
         env = None

@@ -38,16 +38,18 @@ __all__ = ["FORMAT", "discover"]
 log = logging.getLogger(__name__)
 
 #: The version of the index file's shape.
-FORMAT = 1
+FORMAT = 2
 _META_FILES = ("METADATA", "PKG-INFO", "entry_points.txt", "RECORD")
 
 
 def _stat_key(path: str) -> list[int]:
+    # The change time and inode too: a file rewritten with its size and
+    # modification time put back still moves its ctime.
     try:
         st = os.stat(path)
     except OSError:
-        return [-1, -1]
-    return [st.st_mtime_ns, st.st_size]
+        return [-1, -1, -1, -1]
+    return [st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino]
 
 
 def _holds_metadata(folder: str) -> bool:

@@ -1,9 +1,10 @@
 """Import, validate and instantiate one plugin; the same in the host and in a worker.
 
 Everything a plugin can do wrong while loading (raise anything at import,
-``SystemExit`` and ``AssertionError`` included; fail the contract; raise in
+``SystemExit`` and ``AssertionError`` included; fail the contract; raise
+while its class is examined, from a metaclass or a descriptor; raise in
 ``__init__``) ends in a :class:`LoadFailure` with a one-line reason. Only
-``KeyboardInterrupt`` passes through: the user asked to stop.
+the user's Ctrl-C passes through.
 """
 
 from __future__ import annotations
@@ -16,9 +17,16 @@ from typing import Any
 
 from ._manifest import Manifest
 from ._states import PluginState
+from ._untrusted import class_name, describe_exception, is_user_interrupt, plugin_code
 from ._validation import validate_plugin_class
 
-__all__ = ["LoadFailure", "Loaded", "describe_exception", "import_target", "load_plugin"]
+__all__ = [
+    "LoadFailure",
+    "Loaded",
+    "describe_exception",
+    "import_target",
+    "load_plugin",
+]
 
 
 @dataclass(frozen=True)
@@ -38,16 +46,6 @@ class LoadFailure:
     reason: str
     problems: tuple[str, ...] = field(default=())
     manifest: Manifest | None = None
-
-
-def describe_exception(exc: BaseException) -> str:
-    """``Type: message`` on one line, shortened, for reasons and errors."""
-    text = " ".join(str(exc).split())
-    if isinstance(exc, SystemExit):
-        text = f"exit status {exc.code!r}" if exc.code is not None else "no status"
-    if len(text) > 300:
-        text = text[:297] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def import_target(target: str) -> Any:
@@ -76,34 +74,52 @@ def load_plugin(
     label = " ".join(x for x in (distribution, version) if x)
     origin = f"plugin {name!r}" + (f" ({label})" if label else "")
     fix = f"fix or reinstall {distribution or 'it'}, or uninstall it"
-    if obj is _NOTHING:
-        assert target is not None
+    with plugin_code():
+        if obj is _NOTHING:
+            assert target is not None
+            try:
+                obj = import_target(target)
+            except BaseException as exc:
+                if is_user_interrupt(exc):
+                    raise
+                return LoadFailure(
+                    PluginState.BROKEN,
+                    f"{origin} failed to import {target}: {describe_exception(exc)}; {fix}",
+                )
         try:
-            obj = import_target(target)
-        except KeyboardInterrupt:
-            raise
+            validation = validate_plugin_class(
+                obj, name=name, distribution=distribution, version=version
+            )
         except BaseException as exc:
+            if is_user_interrupt(exc):
+                raise
+            # Plugin code ran while the class was examined (a metaclass, a
+            # descriptor, __getattr__) and raised.
+            return LoadFailure(
+                PluginState.INVALID,
+                f"{origin}: examining its class raised {describe_exception(exc)}; its authors"
+                " must make the class and its commands plain to inspect",
+            )
+        if validation.manifest is None:
+            problems = validation.problems
+            reason = problems[0]
+            if len(problems) > 1:
+                reason += f" (and {len(problems) - 1} more problem(s))"
+            return LoadFailure(PluginState.INVALID, reason, problems)
+        try:
+            instance = obj()  # type: ignore[operator]
+            instance.settings = MappingProxyType(dict(settings or {}))
+        except BaseException as exc:
+            if is_user_interrupt(exc):
+                raise
+            where = f"{_qualname(obj)}.__init__"
             return LoadFailure(
                 PluginState.BROKEN,
-                f"{origin} failed to import {target}: {describe_exception(exc)}; {fix}",
+                f"{origin} failed to start: {describe_exception(exc)} raised in {where}; {fix}",
+                manifest=validation.manifest,
             )
-    validation = validate_plugin_class(obj, name=name, distribution=distribution, version=version)
-    if validation.manifest is None:
-        problems = validation.problems
-        reason = problems[0]
-        if len(problems) > 1:
-            reason += f" (and {len(problems) - 1} more problem(s))"
-        return LoadFailure(PluginState.INVALID, reason, problems)
-    try:
-        instance = obj()  # type: ignore[operator]
-        instance.settings = MappingProxyType(dict(settings or {}))
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:
-        where = f"{getattr(obj, '__qualname__', '?')}.__init__"
-        return LoadFailure(
-            PluginState.BROKEN,
-            f"{origin} failed to start: {describe_exception(exc)} raised in {where}; {fix}",
-            manifest=validation.manifest,
-        )
     return Loaded(instance, validation.manifest, validation.methods)
+
+
+def _qualname(obj: object) -> str:
+    return class_name(obj) if isinstance(obj, type) else "?"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -33,9 +34,20 @@ class RunRequest:
     help_text: str = ""
 
 
+# What a person writes for a negative number: argparse on its own takes only
+# -1 and -.5 for numbers, and -1e3 or -inf for unknown options.
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
+)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message: str) -> NoReturn:
-        from ._cli import UsageError
+        from ._output import UsageError
 
         raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
@@ -67,7 +79,7 @@ def host_flags(words: Sequence[str], prog: str) -> tuple[bool, float | None]:
         elif word == "--timeout" or word.startswith("--timeout="):
             if word == "--timeout":
                 if i + 1 >= end:
-                    from ._cli import UsageError
+                    from ._output import UsageError
 
                     raise UsageError(f"{prog}: --timeout needs a number of seconds")
                 i += 1
@@ -77,7 +89,7 @@ def host_flags(words: Sequence[str], prog: str) -> tuple[bool, float | None]:
             try:
                 timeout = timeout_value(text)
             except argparse.ArgumentTypeError as exc:
-                from ._cli import UsageError
+                from ._output import UsageError
 
                 raise UsageError(f"{prog}: argument --timeout: {exc}") from None
         i += 1
@@ -237,7 +249,7 @@ def parse_command_line(manifest: Manifest, argv: Sequence[str], *, prog: str) ->
         parser = commands.get(command, top) if command else top
         return RunRequest(None, as_json=as_json, help_text=parser.format_help().rstrip())
     if not any(not w.startswith("-") for w in before_dashdash):
-        from ._cli import UsageError
+        from ._output import UsageError
 
         names = ", ".join(c.name for c in manifest.commands)
         raise UsageError(f"{prog}: give a command ({names}) (see `{prog} --help`)")

@@ -17,6 +17,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 
 from ._contract import COMMAND_MARK, Plugin
 from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec, enum_kind
+from ._untrusted import class_name, describe_exception, plain, safe_repr, safe_str, type_name
 
 __all__ = ["RESERVED_OPTIONS", "Validation", "validate_plugin_class"]
 
@@ -74,23 +75,23 @@ def validate_plugin_class(
         )
         return Validation(None, tuple(problems))
     cls = obj
+    qualname = class_name(cls)
     if not issubclass(cls, Plugin):
         problem(
-            f"class {cls.__qualname__} does not derive from plughost.Plugin;"
-            f" declare it as `class {cls.__name__}(plughost.Plugin)`"
+            f"class {qualname} does not derive from plughost.Plugin;"
+            f" declare it as `class {class_name(cls, qualified=False)}(plughost.Plugin)`"
         )
     abstract = sorted(getattr(cls, "__abstractmethods__", ()))
     if abstract:
         problem(
-            f"class {cls.__qualname__} leaves abstract method(s) "
+            f"class {qualname} leaves abstract method(s) "
             + ", ".join(abstract)
             + " unimplemented; implement them in the plugin class"
         )
     summary, description = _split_doc(inspect.getdoc(cls) if cls.__doc__ else None)
     if not summary:
         problem(
-            f"class {cls.__qualname__} has no docstring; its first line is the"
-            " plugin's summary, so add one"
+            f"class {qualname} has no docstring; its first line is the plugin's summary, so add one"
         )
 
     commands: list[CommandSpec] = []
@@ -98,7 +99,7 @@ def validate_plugin_class(
     marked = _command_functions(cls)
     for attr_name, func in marked:
         cmd_name = getattr(func, COMMAND_MARK)
-        where = f"command {cmd_name!r} ({cls.__qualname__}.{attr_name})"
+        where = f"command {cmd_name!r} ({qualname}.{attr_name})"
         if not isinstance(cmd_name, str) or not _COMMAND_NAME.fullmatch(cmd_name):
             problem(
                 f"{where}: the name must start with a letter and hold only"
@@ -117,8 +118,7 @@ def validate_plugin_class(
             commands.append(spec)
     if not marked:
         problem(
-            f"class {cls.__qualname__} has no commands; mark at least one"
-            " method with @plughost.command"
+            f"class {qualname} has no commands; mark at least one method with @plughost.command"
         )
     if problems:
         return Validation(None, tuple(problems))
@@ -130,15 +130,18 @@ def validate_plugin_class(
         distribution=distribution,
         version=version,
     )
-    return Validation(manifest, (), dict(seen))
+    # What came from the class (names, docstrings, defaults, choices) may be
+    # subclasses of str or int with methods of their own: keep plain copies.
+    methods = {str.__str__(k): str.__str__(v) for k, v in seen.items()}
+    return Validation(Manifest.from_dict(plain(manifest.to_dict())), (), methods)
 
 
 def _describe_object(obj: object) -> str:
     if isinstance(obj, types.FunctionType | types.BuiltinFunctionType):
-        return f"the function {obj.__qualname__}"
+        return f"the function {safe_str(obj.__qualname__)}"
     if isinstance(obj, types.ModuleType):
-        return f"the module {obj.__name__}"
-    return f"{type(obj).__name__} object {obj!r:.60}"
+        return f"the module {safe_str(obj.__name__)}"
+    return f"{type_name(obj)} object {safe_repr(obj)}"
 
 
 def _command_functions(cls: type) -> list[tuple[str, Callable[..., Any]]]:
@@ -180,7 +183,7 @@ def _command_spec(
         hints = typing.get_type_hints(func)
     except Exception as exc:
         fail(
-            f"its annotations cannot be resolved ({type(exc).__name__}: {exc});"
+            f"its annotations cannot be resolved ({describe_exception(exc)});"
             " import the names they use at module level"
         )
         return None
@@ -210,7 +213,7 @@ def _command_spec(
         default = None if required else p.default
         if not required and not type_.accepts(default):
             fail(
-                f"{pwhere}: its default {default!r} is not {type_.describe()};"
+                f"{pwhere}: its default {safe_repr(default)} is not {type_.describe()};"
                 " change the default or the annotation"
             )
             continue
