@@ -27,12 +27,14 @@ PACKAGES = Path(__file__).parent / "packages"
 # and the projects of test_backends, test_manage and test_verify, which
 # install them into places of their own.
 SECOND_VENV_ONLY = {"dep-new", "venv-only"}
+# Would hang every `plughost check` of the shared site: installed by its tests alone.
+OWN_SITE = {"slow-import"}
 OWN_PLACES = ("backend-", "manage-", "verify-")
 ALL_FIXTURES = sorted(
     p.name
     for p in PACKAGES.iterdir()
     if (p / "pyproject.toml").exists()
-    and p.name not in SECOND_VENV_ONLY
+    and p.name not in SECOND_VENV_ONLY | OWN_SITE
     and not p.name.startswith(OWN_PLACES)
 )
 

@@ -208,13 +208,15 @@ def test_a_run_records_its_check_too(plugin_env: PluginEnv) -> None:
     assert plugins["marker"]["state"] == "unchecked"
 
 
-def test_damaged_check_records_are_ignored_with_a_warning(plugin_env: PluginEnv) -> None:
+def test_damaged_check_records_are_ignored_with_a_debug_line(plugin_env: PluginEnv) -> None:
     plugin_env.cache_dir.mkdir(parents=True)
     records = plugin_env.cache_dir / "checks.json"
     records.write_text('{"format": 1, "plugins": [1, 2')
-    result = plugin_env.plughost("list", "--json")
+    quiet = plugin_env.plughost("list", "--json")
+    assert (quiet.returncode, quiet.stderr) == (0, "")
+    result = plugin_env.plughost("list", "--json", "--debug")
     assert result.returncode == 0
-    assert f"ignoring the damaged check records {records}" in result.stderr
+    assert f"ignoring check records {records}: not JSON" in result.stderr
     assert _by_name(result.stdout)["tools"]["state"] == "unchecked"
     # ...and rebuilt by the next check, with nothing lost.
     assert plugin_env.plughost("check", "tools").returncode == 0

@@ -278,10 +278,17 @@ def _run(args_list: list[str], out: Output) -> int:
 
 def _report(out: Output, exc: Exception) -> int:
     from ._config import ConfigError
-    from ._errors import ArgumentError, CommandFailed, PlughostError, PluginUnavailable
+    from ._errors import (
+        ArgumentError,
+        CommandFailed,
+        PlughostError,
+        PluginUnavailable,
+        WorkerStartError,
+    )
     from ._scaffold import ScaffoldError
 
-    if isinstance(exc, PluginUnavailable):
+    # A worker that cannot start makes its plugin unusable, like a failed import.
+    if isinstance(exc, PluginUnavailable | WorkerStartError):
         code = EXIT_UNAVAILABLE
     elif isinstance(exc, ArgumentError | ConfigError | ScaffoldError):
         code = EXIT_USAGE

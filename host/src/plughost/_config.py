@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._cachefile import NotARegularFile, read_bounded
 from ._errors import PlughostError
 from ._names import NAME_RULE, is_plugin_name
 
@@ -31,6 +32,8 @@ __all__ = [
     "load_policy",
 ]
 
+#: The largest config file read, in bytes.
+_LIMIT = 1 << 20
 #: Seconds a worker has to start and complete the handshake.
 DEFAULT_START_TIMEOUT = 20.0
 #: Seconds an isolated call may take before it is cancelled and fails.
@@ -255,14 +258,17 @@ def _check_setting(reader: _Reader, where: str, value: object, depth: int = 0) -
         )
 
 
-def _read_file(path: Path) -> tuple[dict[str, Any], bool]:
+def _read_file(path: Path, *, explicit: bool) -> tuple[dict[str, Any], bool]:
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, _LIMIT)
     except FileNotFoundError:
         return {}, False
+    except NotARegularFile as exc:
+        fix = "point PLUGHOST_CONFIG at a TOML file" if explicit else "put a TOML file there"
+        raise ConfigError(f"config file {path}: {exc}; {fix}") from None
     except OSError as exc:
         raise ConfigError(
-            f"config file {path}: cannot be read ({exc.strerror}); fix its permissions"
+            f"config file {path}: cannot be read ({exc.strerror or exc}); fix its permissions"
             " or point PLUGHOST_CONFIG elsewhere"
         ) from None
     if not raw.strip():
@@ -277,6 +283,10 @@ def _read_file(path: Path) -> tuple[dict[str, Any], bool]:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path}: is not valid TOML ({exc}); fix that line") from None
+    except RecursionError:
+        raise ConfigError(
+            f"config file {path}: nests tables or arrays too deeply to read; flatten it"
+        ) from None
 
 
 def load_policy(
@@ -294,7 +304,7 @@ def load_policy(
     if path is None:
         explicit = env.get("PLUGHOST_CONFIG")
         path = Path(explicit) if explicit else default_config_path()
-    data, exists = _read_file(path)
+    data, exists = _read_file(path, explicit=bool(env.get("PLUGHOST_CONFIG")))
     if not exists and env.get("PLUGHOST_CONFIG"):
         raise ConfigError(
             f"PLUGHOST_CONFIG names {path}, which does not exist; create it or unset"

@@ -20,7 +20,6 @@ discovery still works, just every time from scratch. ``PLUGHOST_NO_INDEX=1``
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import sys
@@ -29,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from . import API_VERSION, __version__
+from ._cachefile import read_json, write_json
 from ._compat import Compatibility
 from ._discovery import Candidate, DistInfo, find_candidates, section_entries
-from ._records import write_json
 
 __all__ = ["FORMAT", "discover"]
 
@@ -39,6 +38,8 @@ log = logging.getLogger(__name__)
 
 #: The version of the index file's shape.
 FORMAT = 2
+#: The largest index file read (thousands of plugins with their file lists).
+_LIMIT = 256 << 20
 _META_FILES = ("METADATA", "PKG-INFO", "entry_points.txt", "RECORD")
 
 
@@ -261,20 +262,18 @@ def discover(
     if cache_dir is None or not use_index or os.environ.get("PLUGHOST_NO_INDEX"):
         return _build(group)[0]
     path = _index_file(cache_dir, group)
-    if not refresh:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            text = None
-        if text is not None:
-            try:
-                data = json.loads(text)
-            except (ValueError, RecursionError):
-                data = None
+    if refresh:
+        log.debug("rebuilding the discovery index %s, as asked", path)
+    else:
+        data = read_json(path, _LIMIT, "the discovery index")
+        if data is not None:
             candidates = _trusted(data, group)
             if candidates is not None:
+                log.debug("discovery index %s is current", path)
                 return candidates
             log.debug("discovery index %s is stale or damaged; rebuilding it", path)
+        else:
+            log.debug("no usable discovery index at %s; building it", path)
     candidates, data = _build(group)
     write_json(path, data)
     return candidates

@@ -17,7 +17,6 @@ import csv
 import hashlib
 import hmac
 import io
-import json
 import logging
 import os
 import re
@@ -30,7 +29,7 @@ from email.parser import HeaderParser
 from pathlib import Path
 from typing import Any
 
-from ._records import write_json
+from ._cachefile import read_json, write_json
 
 __all__ = [
     "MISMATCH_KINDS",
@@ -56,6 +55,8 @@ _ACCEPTED = {a: hashlib.new(a).digest_size for a in _STRONG if a in hashlib.algo
 _SELF = ("RECORD", "RECORD.jws", "RECORD.p7s")  # RECORD cannot hold their hashes
 _DIGEST = re.compile(r"[A-Za-z0-9_-]+")
 _LIMIT = 64 << 20
+#: The largest verify cache file read for one distribution.
+_CACHE_LIMIT = 256 << 20
 _Key = tuple[int, int, int, int]
 
 
@@ -177,17 +178,12 @@ class VerifyCache:
 
 
 def _read_cache(path: Path, dist: str) -> dict[str, tuple[_Key, str, bytes]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        ours = isinstance(data, dict) and data.get("format") == 1
-        files = data.get("files") if ours and data.get("distribution") == dist else None
-        if not isinstance(files, dict):
-            raise ValueError("not a plughost verify cache of this distribution")
-    except OSError as exc:
-        log.debug("cannot read %s: %s", path, exc)
-        return {}
-    except (ValueError, RecursionError) as exc:
-        log.warning("ignoring the damaged verify cache %s (%s)", path, exc)
+    data = read_json(path, _CACHE_LIMIT, "the verify cache")
+    ours = isinstance(data, dict) and data.get("format") == 1
+    files = data.get("files") if ours and data.get("distribution") == dist else None
+    if not isinstance(files, dict):
+        if data is not None:
+            log.debug("ignoring the verify cache %s: not of this distribution's shape", path)
         return {}
     entries = ((p, _cache_entry(item)) for p, item in files.items())
     return {p: entry for p, entry in entries if entry is not None}

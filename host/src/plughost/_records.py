@@ -4,13 +4,13 @@
 whether a plugin works. ``check`` and ``run`` record each plugin's outcome
 (state, reason, manifest) together with a fingerprint of its distribution's
 files; ``list`` trusts a record only while the fingerprint still matches.
-The file is a cache: when it is missing, unreadable or of the wrong shape it
-is ignored (with a warning for a damaged one) and rewritten on the next check.
+The file is a cache: when it is missing, unreadable, damaged or of the wrong
+shape it is ignored (a ``--debug`` line says why) and rewritten by the next
+check. Many plughost processes may record at once; none loses another's.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -18,11 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CheckRecord", "CheckRecords", "default_cache_dir", "write_json"]
+from ._cachefile import locked, read_json, write_json
+
+__all__ = ["CheckRecord", "CheckRecords", "default_cache_dir"]
 
 log = logging.getLogger(__name__)
 
 _FORMAT = 1
+#: The largest check records file read (a manifest is a few kilobytes).
+_LIMIT = 32 << 20
 
 
 def default_cache_dir() -> Path:
@@ -37,28 +41,6 @@ def default_cache_dir() -> Path:
         return Path(base) / "plughost" / "Cache"
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "plughost"
-
-
-def write_json(path: Path, data: object) -> None:
-    """Write ``data`` to ``path`` atomically, so readers never see half a file.
-
-    A cache is only a cache: failing to write it (no permission, no space)
-    is logged at debug level and otherwise ignored.
-    """
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        log.debug("cannot write %s: %s", path, exc)
 
 
 @dataclass(frozen=True)
@@ -79,37 +61,26 @@ class CheckRecords:
         self._host_version = host_version
         self._data: dict[str, Any] | None = None
 
+    def _read(self) -> dict[str, Any]:
+        """The records in the file now (empty when it is missing, damaged or of another host)."""
+        parsed = read_json(self.path, _LIMIT, "check records")
+        if not (
+            isinstance(parsed, dict)
+            and parsed.get("format") == _FORMAT
+            and isinstance(parsed.get("plugins"), dict)
+        ):
+            if parsed is not None:
+                log.debug("ignoring check records %s: not of the expected shape", self.path)
+            return {}
+        if parsed.get("host") != self._host_version:
+            return {}
+        plugins: dict[str, Any] = parsed["plugins"]
+        return plugins
+
     def _load(self) -> dict[str, Any]:
-        if self._data is not None:
-            return self._data
-        data: dict[str, Any] = {}
-        try:
-            raw = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raw = None
-        except OSError as exc:
-            log.debug("cannot read %s: %s", self.path, exc)
-            raw = None
-        if raw is not None:
-            try:
-                parsed = json.loads(raw)
-                if not (
-                    isinstance(parsed, dict)
-                    and parsed.get("format") == _FORMAT
-                    and isinstance(parsed.get("plugins"), dict)
-                ):
-                    raise ValueError("not a plughost check record file")
-                if parsed.get("host") == self._host_version:
-                    data = parsed["plugins"]
-            except (ValueError, RecursionError) as exc:
-                log.warning(
-                    "ignoring the damaged check records %s (%s); they are rebuilt"
-                    " by the next `plughost check`",
-                    self.path,
-                    exc,
-                )
-        self._data = data
-        return data
+        if self._data is None:
+            self._data = self._read()
+        return self._data
 
     def get(self, key: str, fingerprint: str) -> CheckRecord | None:
         """The record for ``key`` if it was made for this exact fingerprint."""
@@ -124,12 +95,24 @@ class CheckRecords:
         return CheckRecord(fingerprint, state, reason, manifest)
 
     def put(self, key: str, record: CheckRecord) -> None:
-        """Store ``record`` and write the file atomically; failures only log."""
-        data = self._load()
-        data[key] = {
+        """Store ``record``; failures only log.
+
+        Other plughost processes may be writing records at the same time:
+        under a lock, the file is read afresh, this record merged in and the
+        whole written back atomically, so no one's record is lost. A record
+        that is already there as it is costs no write.
+        """
+        entry = {
             "fingerprint": record.fingerprint,
             "state": record.state,
             "reason": record.reason,
             "manifest": record.manifest,
         }
-        write_json(self.path, {"format": _FORMAT, "host": self._host_version, "plugins": data})
+        self._load()[key] = entry
+        with locked(self.path.with_name(self.path.name + ".lock")):
+            current = self._read()
+            if current.get(key) == entry:
+                return
+            current[key] = entry
+            data = {"format": _FORMAT, "host": self._host_version, "plugins": current}
+            write_json(self.path, data)

@@ -250,8 +250,8 @@ def _command_spec(
 
 def _type_name(annotation: object) -> str:
     if isinstance(annotation, type) and not get_args(annotation):
-        return annotation.__qualname__
-    return repr(annotation).replace("typing.", "")
+        return class_name(annotation)
+    return safe_repr(annotation, limit=80).replace("typing.", "")
 
 
 def _type_spec(annotation: object, *, result: bool, inner: bool = False) -> TypeSpec:
@@ -275,6 +275,10 @@ def _type_spec(annotation: object, *, result: bool, inner: bool = False) -> Type
         if kind is None:
             raise _Unsupported("a Literal whose values are not all str or all int")
         return TypeSpec(kind, enum=tuple(args))
+    try:
+        hash(annotation)
+    except TypeError:  # a dict or a list, say: not a type at all
+        raise _Unsupported("which is not a type") from None
     if annotation in _SCALAR_KINDS:
         return TypeSpec(_SCALAR_KINDS[annotation])
     if origin is list and len(args) == 1:
