@@ -59,6 +59,7 @@ def pip_install_target(target: Path, projects: Sequence[Path]) -> None:
         ],
         check=True,
         env=env,
+        timeout=600,
     )
 
 

@@ -39,6 +39,7 @@ def test_python_dash_m_works_like_the_console_script(plugin_env: PluginEnv) -> N
         text=True,
         env=plugin_env.environ(),
         cwd=plugin_env.home,
+        timeout=120,
     )
     assert script.returncode == module.returncode == 0
     assert script.stdout == module.stdout == "5\n"
@@ -48,6 +49,7 @@ def test_python_dash_m_works_like_the_console_script(plugin_env: PluginEnv) -> N
         text=True,
         env=plugin_env.environ(),
         cwd=plugin_env.home,
+        timeout=120,
     )
     assert bad.returncode == 3
 

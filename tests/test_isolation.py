@@ -281,13 +281,16 @@ def second_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtual environment of its own, holding plughost and a plugin whose
     dependency conflicts with what the host's environment has."""
     venv = tmp_path_factory.mktemp("second-venv")
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=600
+    )
     python = venv / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True,
         text=True,
         check=True,
+        timeout=600,
     ).stdout.strip()
     root = PACKAGES.parent.parent
     pip_install_target(Path(site), [root / "host", PACKAGES / "dep-new", PACKAGES / "venv-only"])

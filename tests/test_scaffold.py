@@ -232,7 +232,12 @@ def test_the_generated_files_are_clean_for_ruff_with_default_settings(
     env = {k: v for k, v in os.environ.items() if not k.startswith("RUFF_")}
     for args in (["check", "--isolated", "."], ["format", "--isolated", "--check", "."]):
         result = subprocess.run(
-            [ruff, *args, "--no-cache"], cwd=target, capture_output=True, text=True, env=env
+            [ruff, *args, "--no-cache"],
+            cwd=target,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
         )
         assert result.returncode == 0, result.stdout + result.stderr
 
