@@ -110,7 +110,8 @@ def test_a_reader_that_went_away_is_a_quiet_exit_0(plugin_env: PluginEnv, args: 
             text=True,
             timeout=60,
         )
-        # ...plughost stops quietly.
+        # ...plughost stops quietly (with its stdout buffered, as a user's is:
+        # environ() passes on no PYTHON* variable such as PYTHONUNBUFFERED).
         gone = subprocess.run(
             [plughost_script(), *args],
             stdout=write,

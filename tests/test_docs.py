@@ -52,8 +52,14 @@ _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # not here.
 NOT_RUN: dict[str, tuple[str, str]] = {
     # The quick start: CI runs exactly these.
-    "python3 -m pip install nox && python3 -m nox -s demo": (".ci/run", "runs every session"),
-    "python3 -m pip install nox && python3 -m nox": (".ci/run", "runs every session"),
+    "python3 -m pip install nox && python3 -m nox -s demo": (
+        ".ci/run",
+        "runs nox, which makes environments of its own",
+    ),
+    "python3 -m pip install nox && python3 -m nox": (
+        ".ci/run",
+        "runs nox, which makes environments of its own",
+    ),
     # Install into the reader's environment, or from PyPI.
     "pip install ./host ./plugins/greeter ./plugins/calculator": (
         "nox -s demo",
