@@ -10,12 +10,22 @@ in the real home's plughost folders or in the repository's work tree.
 
 pip keeps using the real download cache (``PIP_CACHE_DIR``): it is pip's,
 not plughost's, and tests that build projects offline rely on it.
+
+Under ``CI=true`` (``.ci/run`` sets it) a skip is a failure: a test that
+skips because its tool, a file or the package index is missing would
+otherwise pass CI having checked nothing. Only a skip for a platform the
+machine is not is still a skip; write those as string conditions that name
+the platform, ``pytest.mark.skipif('sys.platform == "win32"', reason=...)``,
+so that they can be told apart.
 """
 
 from __future__ import annotations
 
+import ast
 import os
+import platform
 import subprocess
+import sys
 import tempfile
 from collections.abc import Generator
 from pathlib import Path
@@ -32,6 +42,30 @@ _WATCHED = (
     ".local/share/plughost",
     ".local/state/plughost",
     ".cache/python-entrypoints",
+)
+
+
+#: What a skipif condition about the platform alone may name.
+_PLATFORM_NAMES = {
+    "sys",
+    "os",
+    "platform",
+    "sys.platform",
+    "sys.platform.startswith",
+    "os.name",
+    "platform.system",
+}
+_PLATFORM_NODES = (
+    ast.Expression,
+    ast.Compare,
+    ast.BoolOp,
+    ast.UnaryOp,
+    ast.Call,
+    ast.Tuple,
+    ast.boolop,
+    ast.cmpop,
+    ast.Not,
+    ast.Load,
 )
 
 
@@ -127,3 +161,78 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         if reporter is not None:
             reporter.write_line(f"ERROR: {message}", red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def _skips_fail() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def _about_the_platform(condition: object) -> bool:
+    """Whether ``condition`` is a string that tests the platform and nothing else."""
+    if not isinstance(condition, str):
+        return False
+    try:
+        tree = ast.parse(condition, mode="eval")
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name | ast.Attribute):
+            if ast.unparse(node) not in _PLATFORM_NAMES:
+                return False
+        elif isinstance(node, ast.Constant):
+            if not isinstance(node.value, str):
+                return False
+        elif not isinstance(node, _PLATFORM_NODES):
+            return False
+    return True
+
+
+def _platform_skip(item: pytest.Item) -> bool:
+    """Whether ``item`` skips because of a true skipif condition about the platform."""
+    for mark in item.iter_markers(name="skipif"):
+        conditions = mark.args if "condition" not in mark.kwargs else (mark.kwargs["condition"],)
+        for condition in conditions:
+            if _about_the_platform(condition) and eval(  # noqa: S307 (checked above)
+                condition, {"os": os, "sys": sys, "platform": platform}
+            ):
+                return True
+    return False
+
+
+def _reason(report: pytest.TestReport | pytest.CollectReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _as_failure(report: pytest.TestReport | pytest.CollectReport) -> None:
+    report.outcome = "failed"
+    report.longrepr = f"under CI=true a skip is a failure: {_reason(report)}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Under CI=true, a test that skips fails, unless it skips for the platform."""
+    report = yield
+    if (
+        report.skipped
+        and not hasattr(report, "wasxfail")
+        and _skips_fail()
+        and not _platform_skip(item)
+    ):
+        _as_failure(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(
+    collector: pytest.Collector,
+) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+    """Under CI=true, a module that skips as a whole fails to collect."""
+    report = yield
+    if report.skipped and _skips_fail():
+        _as_failure(report)
+    return report

@@ -12,9 +12,12 @@ environment.
 from __future__ import annotations
 
 import os
+import re
+import select
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +61,7 @@ def pip_install_target(target: Path, projects: Sequence[Path]) -> None:
         ],
         check=True,
         env=env,
+        timeout=600,
     )
 
 
@@ -136,3 +140,33 @@ class PluginEnv:
             cwd=self.home,
             stdin=subprocess.DEVNULL,
         )
+
+
+def read_stderr_until(
+    proc: subprocess.Popen[bytes], pattern: str, timeout: float = 60
+) -> tuple[re.Match[str], str]:
+    """Read ``proc``'s stderr until a line matches ``pattern``.
+
+    Returns the match and everything read so far. Fails the test if the
+    process ends, or ``timeout`` seconds pass, first: reading never blocks
+    longer than that.
+    """
+    assert proc.stderr is not None
+    fd = proc.stderr.fileno()
+    data = b""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = data.decode("utf-8", "replace")
+        for line in text.splitlines():
+            match = re.search(pattern, line)
+            if match:
+                return match, text
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            pytest.fail(f"no line matching {pattern!r} within {timeout} s; stderr:\n{text}")
+        ready, _, _ = select.select([fd], [], [], remaining)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                pytest.fail(f"the process ended before a line matching {pattern!r}:\n{text}")
+            data += chunk

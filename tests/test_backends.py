@@ -338,6 +338,7 @@ def test_the_plugin_is_really_installed_editable(editable: Editable, tmp_path: P
         env=editable.env(tmp_path).environ(),
         cwd=tmp_path,
         check=False,
+        timeout=300,
     )
     direct_url, module_file, recorded = json.loads(ok(result))
     assert direct_url["dir_info"] == {"editable": True}

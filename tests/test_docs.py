@@ -1,18 +1,28 @@
-"""Every code snippet in the README and docs/ runs, so the docs cannot drift.
+"""Every code snippet in the READMEs and docs/ runs, so the docs cannot drift.
 
-- ``python`` blocks run in a child Python that sees the installed plugins.
+- ``python`` blocks run in a child Python that sees the installed plugins;
+  a block in the interactive style (``>>>``) runs as a doctest, so its
+  output is compared too.
 - ``console`` blocks run command by command (``$ ...``) in one environment
-  per document, and the output shown, if any, must be the output produced
-  (a line ``...`` stands for any number of lines).
+  per document. The lines under a command show what the terminal shows:
+  stdout and stderr together, in the order written (the command runs with
+  its stderr on its stdout, unbuffered, as on a terminal). When lines are
+  shown they must be all of it (a line ``...`` stands for any number of
+  lines); a command shown without lines only has to succeed. A command
+  exits 0, or 1 when what it shows holds an ``error:`` line.
+- A ``console`` block right after a ``toml`` block runs with that file as
+  its configuration.
 - ``toml`` blocks must parse.
 - Commands that would change the reader's own environment or reach the
-  network (installing the host, uploading) are not run here; for each, the
-  test names where the same thing runs (the nox sessions and .ci/run).
+  network (installing the host, uploading) are not run here; for each,
+  NOT_RUN names where the same thing runs (a nox session, .ci/run or a test
+  module), and a test checks that it runs there.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -26,27 +36,55 @@ import pytest
 from support import PluginEnv, pip_install_target, plughost_script
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = [ROOT / "README.md", ROOT / "host" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+DOCS = [
+    ROOT / "README.md",
+    ROOT / "host" / "README.md",
+    *sorted((ROOT / "docs").glob("*.md")),
+    ROOT / "plugins" / "greeter" / "README.md",
+    ROOT / "plugins" / "calculator" / "README.md",
+    ROOT / "e2e" / "README.md",
+]
 
 _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
-# Commands shown in the docs that this test does not run, and why.
-NOT_RUN = {
-    # The quick start: .ci/run runs exactly these (test_quick_start_is_what_ci_runs).
-    "python3 -m pip install nox && python3 -m nox -s demo": "ci",
-    "python3 -m pip install nox && python3 -m nox": "ci",
-    # Installs into the reader's environment; `nox -s demo` installs the same three.
-    "pip install ./host ./plugins/greeter ./plugins/calculator": "demo",
-    "pip install plughost plughost-greeter": "demo",
+# Commands shown in the docs that this test does not run: where the same
+# thing runs instead (test_not_run_commands_run_elsewhere checks it), and why
+# not here.
+NOT_RUN: dict[str, tuple[str, str]] = {
+    # The quick start: CI runs exactly these.
+    "python3 -m pip install nox && python3 -m nox -s demo": (
+        ".ci/run",
+        "runs nox, which makes environments of its own",
+    ),
+    "python3 -m pip install nox && python3 -m nox": (
+        ".ci/run",
+        "runs nox, which makes environments of its own",
+    ),
+    # Install into the reader's environment, or from PyPI.
+    "pip install ./host ./plugins/greeter ./plugins/calculator": (
+        "nox -s demo",
+        "installs into the reader's environment",
+    ),
+    "pip install plughost plughost-greeter": ("nox -s e2e", "installs from a package index"),
+    "pip install plughost-greeter": ("nox -s e2e", "installs from a package index"),
+    "pip install plughost-calculator": ("nox -s e2e", "installs from a package index"),
     # Change the test environment itself; test_manage.py runs them in venvs of
     # their own, and `nox -s e2e` against a real package index.
-    "plughost install plughost-greeter": "test_manage",
-    "plughost uninstall greeter -y": "test_manage",
+    "plughost install plughost-greeter": ("tests/test_manage.py", "changes the environment"),
+    "plughost uninstall greeter -y": ("tests/test_manage.py", "changes the environment"),
     # The benchmarks take minutes and measure the machine, not correctness.
-    "nox -s bench": "bench",
-    "nox -s bench -- --quick": "bench",
+    "nox -s bench": ("nox -s bench", "takes minutes"),
+    "nox -s bench -- --quick": ("nox -s bench", "takes minutes"),
     # Needs a package index and credentials; `nox -s e2e` uploads with twine.
-    "twine upload dist/*": "e2e",
+    "twine upload dist/*": ("nox -s e2e", "needs a package index and credentials"),
+    # The publishing path itself: a package index, pipx, minutes.
+    "nox -s e2e": (".ci/run", "needs the package registry and minutes"),
+    "python e2e/run_e2e.py                   # in a new temporary directory, removed after a"
+    " success": ("nox -s e2e", "needs the package registry and minutes"),
+    "python e2e/run_e2e.py --work /tmp/e2e   # in a new or empty directory, kept afterwards": (
+        "nox -s e2e",
+        "needs the package registry and minutes",
+    ),
 }
 
 
@@ -83,8 +121,32 @@ def test_every_block_has_a_known_language() -> None:
             assert block.lang in ("python", "console", "toml", "json", "text", ""), block.id
 
 
+_DOCTEST = """
+import doctest, sys
+text = sys.stdin.read()
+test = doctest.DocTestParser().get_doctest(text, {}, "block", "block", 0)
+runner = doctest.DocTestRunner()
+runner.run(test)
+result = runner.summarize(verbose=False)
+sys.exit(1 if result.failed or not result.attempted else 0)
+"""
+
+
 @pytest.mark.parametrize("block", _all("python"), ids=lambda b: b.id)
 def test_python_snippets_run(block: Block, clean_env: PluginEnv) -> None:
+    if block.text.startswith(">>> "):
+        result = subprocess.run(
+            [sys.executable, "-c", _DOCTEST],
+            input=block.text,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=clean_env.environ(),
+            cwd=clean_env.home,
+            timeout=120,
+        )
+        assert result.returncode == 0, f"{block.id}\n{result.stdout}{result.stderr}"
+        return
     result = clean_env.python(block.text)
     assert result.returncode == 0, f"{block.id}\n{result.stderr}"
 
@@ -137,8 +199,30 @@ def _matches(expected: list[str], actual: list[str]) -> bool:
     return bool(actual) and expected[0] == actual[0] and _matches(expected[1:], actual[1:])
 
 
-def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> None:
+def _config_before(block: Block) -> str | None:
+    """The ``toml`` block right before ``block``, with nothing but blank lines between."""
+    text = block.doc.read_text(encoding="utf-8")
+    before = "\n".join(text.splitlines()[: block.line - 1]).rstrip()
+    if not before.endswith("```"):
+        return None
+    previous = [b for b in blocks(block.doc) if b.line < block.line][-1]
+    if previous.lang != "toml":
+        return None
+    closing = previous.line + previous.text.count("\n") + 1
+    return previous.text if closing == before.count("\n") + 1 else None
+
+
+def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> int:
+    """Run the console blocks of ``doc``; how many commands ran."""
+    ran = 0
     for block in blocks(doc, "console"):
+        # The docs show a user whose config directory holds no file yet.
+        environ = env.environ(XDG_CONFIG_HOME="/home/ada/.config", PYTHONUNBUFFERED="1")
+        config = _config_before(block)
+        if config is not None:
+            config_file = env.home / "shown-config.toml"
+            config_file.write_text(config, encoding="utf-8")
+            environ["PLUGHOST_CONFIG"] = str(config_file)
         for command, expected in _sessions(block):
             if command in NOT_RUN:
                 continue
@@ -150,6 +234,7 @@ def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> None:
                 argv = [sys.executable, "-P", "-m", "build", "--no-isolation", *words[3:]]
             elif words[:3] == ["pip", "install", "-e"]:
                 pip_install_target(env.site, [cwd / words[3]])
+                ran += 1
                 continue
             elif words[0] == "twine":
                 argv = [sys.executable, "-m", "twine", *words[1:]]
@@ -158,16 +243,19 @@ def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> None:
                 pytest.fail(f"{block.id}: no way to run {command!r}; add it to NOT_RUN")
             result = subprocess.run(
                 argv,
-                capture_output=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
                 text=True,
                 encoding="utf-8",
-                # The docs show a user whose config directory holds no file yet.
-                env=env.environ(XDG_CONFIG_HOME="/home/ada/.config"),
+                env=environ,
                 cwd=cwd,
+                stdin=subprocess.DEVNULL,
                 timeout=300,
             )
-            assert result.returncode == 0, f"{block.id}: {command}\n{result.stderr}"
-            if words[0] == "plughost" and expected:
+            ran += 1
+            status = 1 if any(line.startswith("error: ") for line in expected) else 0
+            assert result.returncode == status, f"{block.id}: {command}\n{result.stdout}"
+            if expected:
                 actual = result.stdout.splitlines()
                 assert _matches(expected, actual), (
                     f"{block.id}: {command}\nexpected:\n"
@@ -175,11 +263,21 @@ def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> None:
                     + "\nactual:\n"
                     + result.stdout
                 )
+    return ran
 
 
-@pytest.mark.parametrize("doc", ["README.md", "host/README.md"])
-def test_readme_console_sessions(clean_env: PluginEnv, doc: str) -> None:
-    _run_console(ROOT / doc, clean_env, clean_env.home)
+@pytest.mark.parametrize(
+    ("doc", "commands"),
+    [
+        ("README.md", 12),
+        ("host/README.md", 2),
+        ("plugins/greeter/README.md", 7),
+        ("plugins/calculator/README.md", 26),
+        ("e2e/README.md", 0),
+    ],
+)
+def test_readme_console_sessions(clean_env: PluginEnv, doc: str, commands: int) -> None:
+    assert _run_console(ROOT / doc, clean_env, clean_env.home) == commands
 
 
 def test_writing_plugins_builds_the_documented_plugin(clean_env: PluginEnv, tmp_path: Path) -> None:
@@ -196,7 +294,7 @@ def test_writing_plugins_builds_the_documented_plugin(clean_env: PluginEnv, tmp_
     site = tmp_path / "site"
     site.mkdir()
     env = PluginEnv(site=site, home=clean_env.home)
-    _run_console(doc, env, project)
+    assert _run_console(doc, env, project) == 5
     run = env.plughost("run", "thermometer", "convert", "100", "--digits", "1")
     assert run.returncode == 0, run.stderr
     assert run.stdout == "212.0\n"
@@ -216,6 +314,44 @@ def test_writing_plugins_builds_the_documented_plugin(clean_env: PluginEnv, tmp_
     assert "4 passed" in result.stdout
 
 
+#: Where each place of NOT_RUN runs the commands: files and what they hold
+#: (None: the command itself).
+EVIDENCE: dict[str, list[tuple[str, str | None]]] = {
+    ".ci/run": [(".ci/run", None)],
+    "nox -s demo": [("noxfile.py", "def demo("), ("noxfile.py", "session.install(*map(str,")],
+    "nox -s e2e": [
+        ("noxfile.py", "def e2e("),
+        ("e2e/run_e2e.py", "twine"),
+        ("e2e/run_e2e.py", "plughost-greeter"),
+        ("e2e/run_e2e.py", "plughost-calculator"),
+        ("e2e/run_e2e.py", "--work"),
+    ],
+    "nox -s bench": [("noxfile.py", "def bench("), ("bench/bench.py", "--quick")],
+    "tests/test_manage.py": [
+        ("tests/test_manage.py", "install"),
+        ("tests/test_manage.py", "uninstall"),
+    ],
+}
+
+
+def test_not_run_commands_run_elsewhere() -> None:
+    for command, (where, why) in NOT_RUN.items():
+        assert why, command
+        for name, needle in EVIDENCE[where]:
+            text = (ROOT / name).read_text(encoding="utf-8")
+            assert (needle or command) in text, (command, where, name)
+
+
+def test_not_run_lists_only_commands_the_docs_show() -> None:
+    shown = {
+        command
+        for doc in DOCS
+        for block in blocks(doc, "console")
+        for command, _ in _sessions(block)
+    }
+    assert set(NOT_RUN) <= shown, set(NOT_RUN) - shown
+
+
 def test_quick_start_is_what_ci_runs() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
@@ -225,8 +361,101 @@ def test_quick_start_is_what_ci_runs() -> None:
         "python3 -m pip install nox && python3 -m nox -s demo",
         "python3 -m pip install nox && python3 -m nox",
     ]
-    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    assert commands[1] in ci
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert [line for line in ci if line in commands] == commands
+
+
+_SKIPPING = """
+import pytest
+
+
+def test_plain_skip():
+    pytest.skip("no tool")
+
+
+@pytest.mark.skipif(True, reason="a condition")
+def test_skipif():
+    pass
+
+
+@pytest.mark.skipif('sys.platform != "win32"', reason="for Windows only")
+def test_platform():
+    pass
+
+
+@pytest.fixture
+def tool():
+    pytest.skip("no tool for the fixture")
+
+
+def test_fixture(tool):
+    pass
+
+
+@pytest.mark.xfail(reason="known", strict=True)
+def test_xfail():
+    raise AssertionError
+"""
+
+
+def test_under_ci_a_skip_fails(tmp_path: Path) -> None:
+    """What the README says of CI=true, with the repository's own conftest.py."""
+    (tmp_path / "test_skipping.py").write_text(_SKIPPING)
+    (tmp_path / "test_module.py").write_text(
+        'import pytest\npytest.skip("no tool", allow_module_level=True)\n'
+    )
+    outcomes, said = {}, {}
+    for ci in ("true", ""):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        env.update(CI=ci, PYTHONPATH=str(ROOT))
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-rA",
+                "-p",
+                "no:cacheprovider",
+                "-p",
+                "conftest",  # the repository's root conftest.py
+                "-c",
+                os.devnull,
+                "--rootdir",
+                str(tmp_path),
+                "--continue-on-collection-errors",
+                str(tmp_path),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=120,
+        )
+        summary = result.stdout.split("short test summary info", 1)[1]
+        said[ci] = result.stdout
+        outcomes[ci] = sorted(
+            # "SKIPPED [1] path:line: reason" or "FAILED path::test - message"
+            re.sub(r" \[1\] \S+:\d+:", "", line).split(" - ")[0].replace(f"{tmp_path}{os.sep}", "")
+            for line in summary.splitlines()
+            if line.split()[:1] in (["PASSED"], ["FAILED"], ["ERROR"], ["SKIPPED"], ["XFAIL"])
+        )
+    assert outcomes["true"] == [
+        "ERROR test_module.py",
+        "ERROR test_skipping.py::test_fixture",
+        "ERROR test_skipping.py::test_skipif",
+        "FAILED test_skipping.py::test_plain_skip",
+        "SKIPPED for Windows only",
+        "XFAIL test_skipping.py::test_xfail",
+    ]
+    assert "under CI=true a skip is a failure: no tool for the fixture" in said["true"]
+    assert outcomes[""] == [
+        "SKIPPED a condition",
+        "SKIPPED for Windows only",
+        "SKIPPED no tool",
+        "SKIPPED no tool",
+        "SKIPPED no tool for the fixture",
+        "XFAIL test_skipping.py::test_xfail",
+    ]
 
 
 def test_demo_installs_what_the_readme_installs() -> None:

@@ -287,10 +287,9 @@ def test_close_ends_the_worker_process(wordcount: IsolatedPlugin) -> None:
     pid = worker.pid
     assert pid is not None
     os.kill(pid, 0)  # running
-    started = time.monotonic()
     wordcount.close()
-    # It answered shutdown and exited by itself, well within the grace period.
-    assert time.monotonic() - started < 1.5
+    # It answered shutdown and exited by itself with status 0, before the
+    # grace period ran out (SIGTERM or SIGKILL would give -15 or -9).
     assert worker._proc is not None and worker._proc.returncode == 0
     assert not worker.alive
     with pytest.raises(ProcessLookupError):

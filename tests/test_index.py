@@ -32,6 +32,7 @@ def _list(env: PluginEnv, *args: str, **extra: str) -> tuple[dict[str, str], set
         text=True,
         env=env.environ(**extra),
         cwd=env.home,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout.splitlines()[-1])

@@ -944,31 +944,51 @@ def expect_parts(text: str, *parts: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "param_type",
-    [{"type": "object", "values": {"type": "string"}}, {"type": "null"}],
+    ("param_type", "kind"),
+    [({"type": "object", "values": {"type": "string"}}, "object"), ({"type": "null"}, "null")],
     ids=["object", "null"],
 )
-def test_from_dict_refuses_result_only_kinds_for_parameters(param_type: dict[str, Any]) -> None:
+def test_from_dict_refuses_result_only_kinds_for_parameters(
+    param_type: dict[str, Any], kind: str
+) -> None:
     # TypeSpec documents object and null as "results only".
     data = _valid_data()
     data["commands"][0]["params"][0]["type"] = param_type
-    with pytest.raises(ManifestError, match=r"commands\[0\]\.params\[0\]\.type"):
+    with pytest.raises(ManifestError) as info:
         Manifest.from_dict(data)
+    assert str(info.value) == (
+        f"manifest field commands[0].params[0].type is '{kind}', which only results may be;"
+        " parameters are one of string, integer, number, boolean or array"
+    )
 
 
 @pytest.mark.parametrize(
-    "returns",
+    ("returns", "field", "kind"),
     [
-        {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
-        {"type": "object", "values": {"type": "object", "values": {"type": "string"}}},
-        {"type": "array", "items": {"type": "null"}},
+        (
+            {"type": "array", "items": {"type": "array", "items": {"type": "string"}}},
+            "items",
+            "array",
+        ),
+        (
+            {"type": "object", "values": {"type": "object", "values": {"type": "string"}}},
+            "values",
+            "object",
+        ),
+        ({"type": "array", "items": {"type": "null"}}, "items", "null"),
     ],
 )
-def test_from_dict_refuses_containers_of_containers(returns: dict[str, Any]) -> None:
+def test_from_dict_refuses_containers_of_containers(
+    returns: dict[str, Any], field: str, kind: str
+) -> None:
     data = _valid_data()
     data["commands"][0]["returns"] = returns
-    with pytest.raises(ManifestError, match=r"commands\[0\]\.returns\.(items|values)\.type"):
+    with pytest.raises(ManifestError) as info:
         Manifest.from_dict(data)
+    assert str(info.value) == (
+        f"manifest field commands[0].returns.{field}.type is '{kind}'; elements must be one of"
+        " string, integer, number, boolean"
+    )
 
 
 def test_from_dict_refuses_choices_that_disagree_with_the_enum() -> None:

@@ -305,6 +305,7 @@ def test_python_dash_m_ignores_plugins_in_the_current_directory(plugin_env: Plug
                 text=True,
                 env=plugin_env.environ(),
                 cwd=evil,
+                timeout=120,
             )
             names = {p["name"] for p in json.loads(result.stdout)}
             assert "evil" not in names, (argv, args)

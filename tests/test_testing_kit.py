@@ -23,6 +23,11 @@ def _pytest(env: PluginEnv, tests: str, *args: str) -> subprocess.CompletedProce
     )
 
 
+def _summary(result: subprocess.CompletedProcess[str]) -> str:
+    """pytest's last line without its timing: ``3 failed, 1 passed``."""
+    return result.stdout.splitlines()[-1].split(" in ")[0]
+
+
 def test_a_good_plugin_passes(plugin_env: PluginEnv) -> None:
     result = _pytest(
         plugin_env,
@@ -40,7 +45,7 @@ def test_a_good_plugin_passes(plugin_env: PluginEnv) -> None:
         """,
     )
     assert result.returncode == 0, result.stdout
-    assert "4 passed" in result.stdout
+    assert _summary(result) == "4 passed"
 
 
 def test_an_invalid_plugin_fails_with_every_problem(plugin_env: PluginEnv) -> None:
@@ -59,7 +64,7 @@ def test_an_invalid_plugin_fails_with_every_problem(plugin_env: PluginEnv) -> No
     assert "parameter 'path' is annotated Path" in out
     assert "parameter 'tags' is annotated set[str]" in out
     assert "its return is annotated bytes" in out
-    assert "3 failed, 1 passed" in out
+    assert _summary(result) == "3 failed, 1 passed"
 
 
 def test_a_broken_plugin_and_a_missing_one_fail_precisely(plugin_env: PluginEnv) -> None:
@@ -83,6 +88,7 @@ def test_a_broken_plugin_and_a_missing_one_fail_precisely(plugin_env: PluginEnv)
         """,
     )
     assert result.returncode == 0, result.stdout
+    assert _summary(result) == "2 passed"
 
 
 def test_a_wrong_sample_result_is_reported_with_both_values(plugin_env: PluginEnv) -> None:
@@ -97,6 +103,7 @@ def test_a_wrong_sample_result_is_reported_with_both_values(plugin_env: PluginEn
         """,
     )
     assert result.returncode == 1
+    assert _summary(result) == "1 failed, 3 passed"
     assert "plugin 'tools' in process: add(numbers=[1, 2]) returned 3; expected 4" in result.stdout
 
 
@@ -108,15 +115,15 @@ def test_an_unrelated_suite_is_unaffected(plugin_env: PluginEnv) -> None:
             # No autouse fixture of plughost's reaches an unrelated test.
             assert not [f for f in request.fixturenames if "plughost" in f]
 
-        @pytest.mark.parametrize("n", [1, 2])
-        def test_numbers(n):
-            assert n in (1, 2)
+        @pytest.mark.parametrize(("n", "square"), [(1, 1), (2, 4)])
+        def test_numbers(n, square):
+            assert n * n == square
         """
     with_kit = _pytest(plugin_env, tests, "-p", "plughost")
     without = _pytest(plugin_env, tests, "-p", "no:plughost")
     assert with_kit.returncode == without.returncode == 0, with_kit.stdout + without.stdout
-    assert with_kit.stdout.splitlines()[-1].split(" in ")[0] == "3 passed"
-    assert without.stdout.splitlines()[-1].split(" in ")[0] == "3 passed"
+    assert _summary(with_kit) == "3 passed"
+    assert _summary(without) == "3 passed"
     config = _pytest(plugin_env, tests, "--trace-config")
     assert "plughost/testing.py" in config.stdout  # it is registered...
     fixtures = _pytest(plugin_env, tests, "--fixtures")

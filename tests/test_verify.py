@@ -440,6 +440,7 @@ def test_the_flagged_pth_line_really_runs_at_start_up(installed: Path) -> None:
         text=True,
         env=env,
         check=True,
+        timeout=300,
     )
     assert out.stdout.strip() == "ran"
 
@@ -488,6 +489,7 @@ def test_pth_detection_matches_what_site_py_executes(tmp_path: Path) -> None:
         text=True,
         env={**os.environ, "PTH_CASE": ""},
         check=True,
+        timeout=300,
     )
     executed = set(out.stdout.split())
     assert FLAGGED - SOMETIMES <= executed <= flagged

@@ -188,15 +188,86 @@ def test_evaluate_matches_exact_reference(tree: Node, data: st.DataObject) -> No
         assert abs(got - expected) <= abs(expected) * Fraction(5, 10**28)
 
 
+#: What an expression may hold besides whitespace: digits, the decimal point,
+#: letters and underscores (names), operators, parentheses and commas.
+EXPRESSION_CHARACTERS = frozenset(
+    "0123456789.abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_+-*/%(),"
+)
+#: Characters whose refusal comes with a hint of what to write instead.
+HINTED = frozenset("^\u00d7\u00b7\u00f7\u2212\u2013\u03c0\u221a\u00b2\u00b3[]{}=!")
+
+#: Text that reads as tokens without complaint: names, operators, parentheses,
+#: commas and spaces (no digits or points, so no number can be malformed).
+clean_tokens = st.text(alphabet="abcxyz_ +-*/%(),\t", max_size=30)
+foreign = st.characters().filter(
+    lambda c: not c.isspace() and c not in EXPRESSION_CHARACTERS and c not in HINTED
+)
+
+
+def caret(text: str, index: int) -> str:
+    """The two lines under the first line of an error found at ``text[index]``.
+
+    As the README says: the expression, or for a long one the 60 characters
+    around the position with ``...`` where text was left out; then a caret.
+    """
+    start, end = 0, len(text)
+    if len(text) > 70:
+        start = max(0, index - 30)
+        end = min(len(text), start + 60)
+        start = max(0, end - 60)
+    prefix = "..." if start > 0 else ""
+    suffix = "..." if end < len(text) else ""
+    shown = "".join(" " if c.isspace() else c if c.isprintable() else "?" for c in text[start:end])
+    return f"\n  {prefix}{shown}{suffix}\n  {' ' * (len(prefix) + index - start)}^"
+
+
+EMPTY = "the expression is empty; write an arithmetic expression such as 2 * (3 + 4)"
+SYNTAX = re.compile(r"(?P<what>\S.*?) at position (?P<position>\d+)(?P<hint>; .+)?")
+EVALUATION = re.compile(r"(?P<what>[a-z][a-z ]*) in '(?P<quoted>[^']+)'(?P<detail>: .+)?")
+
+
+def assert_points_into(text: str, message: str) -> None:
+    """A refusal of ``text`` says where: a position with a caret under it, or
+    the part of the expression whose evaluation failed, quoted."""
+    if not text.strip():
+        assert message == EMPTY
+        return
+    first, *rest = message.split("\n")
+    syntax = SYNTAX.fullmatch(first)
+    if rest:
+        assert syntax, message
+        index = int(syntax["position"]) - 1
+        assert 0 <= index <= len(text), message
+        assert "\n" + "\n".join(rest) == caret(text, index), message
+        return
+    evaluation = EVALUATION.fullmatch(first)
+    assert evaluation, message
+    quoted = evaluation["quoted"]
+    if " ... " not in quoted:  # a long part is quoted by its two ends
+        assert quoted in " ".join(text.split()), message
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=300))
-def test_arbitrary_text_gives_a_result_or_a_command_error(text: str) -> None:
-    try:
-        result = CALCULATOR.evaluate(text)
-    except CommandError as error:
-        assert str(error)
-    else:
-        assert NUMBER_SHAPE.fullmatch(result)
+@given(st.text(alphabet=st.characters(categories=["Zs", "Zl", "Zp", "Cc"]).filter(str.isspace)))
+def test_blank_text_is_refused_as_empty(text: str) -> None:
+    with pytest.raises(CommandError) as info:
+        CALCULATOR.evaluate(text)
+    assert str(info.value) == (
+        "the expression is empty; write an arithmetic expression such as 2 * (3 + 4)"
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(clean_tokens, foreign, st.text(max_size=30))
+def test_a_character_no_expression_holds_is_refused_where_it_is(
+    before: str, char: str, after: str
+) -> None:
+    text = before + char + after
+    shown = f"'{char}'" if char.isprintable() else f"U+{ord(char):04X}"
+    with pytest.raises(CommandError) as info:
+        CALCULATOR.evaluate(text)
+    expected = f"unknown character {shown} at position {len(before) + 1}"
+    assert str(info.value) == expected + caret(text, len(before))
 
 
 PIECES = [
@@ -222,11 +293,14 @@ PIECES = [
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
-def test_expression_like_text_gives_a_result_or_a_command_error(text: str) -> None:
+def test_expression_like_text_gives_a_result_or_says_where_it_fails(text: str) -> None:
+    # Whether such a text has a value depends on all of the calculator (an
+    # exact reference for the arithmetic is test_evaluate_matches_exact_reference):
+    # what is pinned is that a result reads back and a refusal points into it.
     try:
         result = CALCULATOR.evaluate(text)
     except CommandError as error:
-        assert str(error)
+        assert_points_into(text, str(error))
     else:
         assert NUMBER_SHAPE.fullmatch(result)
         assert value_of(CALCULATOR.evaluate(result)) == value_of(result)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import pytest
 from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 
@@ -22,13 +23,37 @@ def reference_normalise(raw: str) -> str:
     return " ".join(unicodedata.normalize("NFC", raw).split())
 
 
-def is_valid(raw: str) -> bool:
-    if any(unicodedata.category(c) in REFUSED_CATEGORIES or c in BIDI_CONTROLS for c in raw):
-        return False
+def refusal(raw: str) -> str | None:
+    """How the greeter's message for ``raw`` begins, from the documented
+    rules in their documented order; None for a name it must greet."""
+    for position, char in enumerate(raw, start=1):
+        if unicodedata.category(char) in REFUSED_CATEGORIES or char in BIDI_CONTROLS:
+            return f"the name contains {char_label(char)} at character {position};"
     name = reference_normalise(raw)
-    return 0 < len(name) <= MAX_NAME_LENGTH and any(
-        unicodedata.category(c) not in INVISIBLE_CATEGORIES for c in name
-    )
+    if not name:
+        return "the name is empty" + (" (only whitespace)" if raw else "") + ";"
+    if all(unicodedata.category(c) in INVISIBLE_CATEGORIES for c in name):
+        return "the name has no visible characters (only U+"
+    if len(name) > MAX_NAME_LENGTH:
+        return f"the name is {len(name)} characters (Unicode code points) long once trimmed;"
+    return None
+
+
+def char_label(char: str) -> str:
+    """How a refused character is named: by kind and code point."""
+    code = f"U+{ord(char):04X}"
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return f"({code})"  # "a tab (U+0009)", "a control character (U+0001)"...
+    if category in ("Zl", "Zp"):
+        return f"a {unicodedata.name(char).lower()} ({code})"
+    if char in BIDI_CONTROLS:
+        return f"the text-direction control {code} {unicodedata.name(char)}"
+    return f"an unpaired surrogate ({code}, not valid text)"
+
+
+def is_valid(raw: str) -> bool:
+    return refusal(raw) is None
 
 
 _allowed_chars = st.characters(
@@ -91,48 +116,59 @@ def test_valid_name_appears_exactly_once(name: str, language: str | None) -> Non
 
 @given(name=any_text, language=languages)
 @example(name="", language=None)
+@example(name="   ", language=None)
+@example(name="\u200b\u0301", language=None)
 @example(name="\u202eAda", language="he")
 @example(name="\udc80", language="en")
-def test_any_text_either_greets_or_raises_command_error(name: str, language: str | None) -> None:
-    try:
-        greeting = Greeter().greet(name, language)  # type: ignore[arg-type]
-    except CommandError as exc:
+@example(name="a\tb", language="en")
+@example(name="x" * (MAX_NAME_LENGTH + 1), language="en")
+def test_any_text_is_greeted_or_refused_as_the_rules_say(name: str, language: str | None) -> None:
+    expected = refusal(name)
+    if expected is not None:
         event("refused")
-        assert str(exc)
-        assert not is_valid(name)
-    else:
-        event("greeted")
-        assert is_valid(name)
-        assert isinstance(greeting, str)
-        # The output holds no control character and no bidi control other
-        # than the one balanced isolate the greeter adds itself.
-        assert not any(unicodedata.category(c) in REFUSED_CATEGORIES for c in greeting)
-        assert greeting.count(FSI) == greeting.count(PDI) <= 1
-        for char in BIDI_CONTROLS.replace(FSI, "").replace(PDI, ""):
-            assert char not in greeting
+        with pytest.raises(CommandError) as info:
+            Greeter().greet(name, language)  # type: ignore[arg-type]
+        message = str(info.value)
+        if expected.startswith("the name contains ("):
+            # A control character: named ("a tab") or not, then its code point.
+            assert message.startswith("the name contains "), message
+            assert expected.removeprefix("the name contains ") in message, message
+        else:
+            assert message.startswith(expected), message
+        return
+    event("greeted")
+    greeting = Greeter().greet(name, language)  # type: ignore[arg-type]
+    assert greeting == LANGUAGES[language or "en"].greet(reference_normalise(name))
+    # The output holds no control character and no bidi control other
+    # than the one balanced isolate the greeter adds itself.
+    assert not any(unicodedata.category(c) in REFUSED_CATEGORIES for c in greeting)
+    assert greeting.count(FSI) == greeting.count(PDI) <= 1
+    for char in BIDI_CONTROLS.replace(FSI, "").replace(PDI, ""):
+        assert char not in greeting
 
 
 @given(language=st.text())
-def test_any_language_value_is_a_greeting_or_a_command_error(language: str) -> None:
-    try:
-        greeting = Greeter().greet("Ada", language)  # type: ignore[arg-type]
-    except CommandError as exc:
-        assert language not in LANGUAGE_CODES
-        assert ", ".join(LANGUAGE_CODES) in str(exc)
-    else:
-        assert language in LANGUAGE_CODES
-        assert "Ada" in greeting
+def test_any_language_value_is_a_greeting_or_refused_with_the_codes(language: str) -> None:
+    if language in LANGUAGE_CODES:
+        assert Greeter().greet("Ada", language) == LANGUAGES[language].greet("Ada")  # type: ignore[arg-type]
+        return
+    with pytest.raises(CommandError) as info:
+        Greeter().greet("Ada", language)  # type: ignore[arg-type]
+    message = str(info.value)
+    assert message.startswith(f"unknown language {language!r}"), message
+    assert message.endswith(f"; choose one of {', '.join(LANGUAGE_CODES)}"), message
 
 
 @given(setting=st.one_of(st.text(), st.integers(), st.none(), st.sampled_from(LANGUAGE_CODES)))
-def test_any_setting_is_a_greeting_or_a_command_error(setting: object) -> None:
+def test_any_setting_is_a_greeting_or_refused_naming_the_setting(setting: object) -> None:
     greeter = Greeter()
     greeter.settings = {"default_language": setting}
-    try:
-        greeting = greeter.greet("Ada")
-    except CommandError as exc:
-        assert setting not in LANGUAGE_CODES
-        assert "default_language" in str(exc)
-    else:
-        assert setting is None or setting in LANGUAGE_CODES
-        assert greeting == LANGUAGES[setting if isinstance(setting, str) else "en"].greet("Ada")
+    if setting is None or setting in LANGUAGE_CODES:
+        code = setting if isinstance(setting, str) else "en"
+        assert greeter.greet("Ada") == LANGUAGES[code].greet("Ada")
+        return
+    with pytest.raises(CommandError) as info:
+        greeter.greet("Ada")
+    message = str(info.value)
+    assert message.startswith("the default_language setting of the greeter plugin is "), message
+    assert ", ".join(LANGUAGE_CODES) in message
