@@ -261,19 +261,30 @@ def _run(args_list: list[str], out: Output) -> int:
         out.note("plughost: interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
-        # The reader went away (`plughost list | head -1`): stop quietly.
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, out.stream.fileno())
-        except (OSError, ValueError):
-            pass
-        return EXIT_OK
+        return _reader_gone(out)
     except UsageError as exc:
         return fail(out, EXIT_USAGE, "UsageError", str(exc))
-    except SystemExit as exc:  # argparse's --help and --version
+    except SystemExit as exc:  # argparse's --help and --version, written but not flushed
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return _reader_gone(out)
+        except (OSError, ValueError, AttributeError):
+            pass
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     except Exception as exc:
         return _report(out, exc)
+
+
+def _reader_gone(out: Output) -> int:
+    """The reader went away (`plughost list | head -1`): stop quietly, with status 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (out.stream, sys.stdout):
+        # Nothing more may reach the pipe: not even the flush at exit.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return EXIT_OK
 
 
 def _report(out: Output, exc: Exception) -> int:

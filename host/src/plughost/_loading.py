@@ -106,16 +106,17 @@ def load_plugin(
             if len(problems) > 1:
                 reason += f" (and {len(problems) - 1} more problem(s))"
             return LoadFailure(PluginState.INVALID, reason, problems)
+        where = f"in {_qualname(obj)}.__init__"
         try:
             instance = obj()  # type: ignore[operator]
+            where = "when plughost set its settings"
             instance.settings = MappingProxyType(dict(settings or {}))
         except BaseException as exc:
             if is_user_interrupt(exc):
                 raise
-            where = f"{_qualname(obj)}.__init__"
             return LoadFailure(
                 PluginState.BROKEN,
-                f"{origin} failed to start: {describe_exception(exc)} raised in {where}; {fix}",
+                f"{origin} failed to start: {describe_exception(exc)} raised {where}; {fix}",
                 manifest=validation.manifest,
             )
     return Loaded(instance, validation.manifest, validation.methods)
