@@ -24,7 +24,6 @@ import contextlib
 import os
 import signal
 import threading
-from dataclasses import dataclass
 
 __all__ = ["HAVE_PROC", "TOKEN_VARIABLE", "ProcessTree", "read_stat"]
 
@@ -40,16 +39,18 @@ _MAX_ROUNDS = 50
 _GONE_STATES = frozenset("ZXx")
 
 
-@dataclass(frozen=True)
 class Stat:
     """What /proc/PID/stat says about a process that matters here."""
 
-    pid: int
-    ppid: int
-    pgid: int
-    sid: int
-    start: int
-    state: str
+    __slots__ = ("pgid", "pid", "ppid", "sid", "start", "state")
+
+    def __init__(self, pid: int, ppid: int, pgid: int, sid: int, start: int, state: str) -> None:
+        self.pid = pid
+        self.ppid = ppid
+        self.pgid = pgid
+        self.sid = sid
+        self.start = start
+        self.state = state
 
 
 def read_stat(pid: int) -> Stat | None:
