@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import IO, TYPE_CHECKING, Any, NoReturn
 
-from . import __version__
+from . import __version__, _reaper
 
 if TYPE_CHECKING:
     pass
@@ -235,6 +235,9 @@ class _Output:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``plughost`` command line and return its exit code."""
+    if argv is None:  # the console script itself: nothing it starts outlives it
+        _reaper.become_subreaper()
+        _reaper.end_descendants_at_exit()
     args_list = list(sys.argv[1:] if argv is None else argv)
     out = _Output()
     _configure_logging(False)
