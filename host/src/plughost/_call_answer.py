@@ -48,10 +48,11 @@ def _traceback(exc: BaseException) -> str:
         return "".join(traceback.format_exception(exc))
     except BaseException as inner:
         broken = f"(the traceback cannot be formatted: {type_name(inner)})\n"
+    head = "Traceback (most recent call last):\n"
     try:
-        return "".join(traceback.format_tb(exc.__traceback__)) + broken
+        return head + "".join(traceback.format_tb(exc.__traceback__)) + broken
     except BaseException:
-        return broken
+        return head + broken
 
 
 def _expected(exc: BaseException) -> bool:

@@ -160,10 +160,13 @@ class WorkerProcess:
             try:
                 response = self._request("initialize", params, self._start_timeout, starting=True)
             except CallTimeout:
-                raise self._error(
+                failure = self._error(
                     WorkerStartError,
                     f"did not complete the handshake within {self._start_timeout:g} s",
-                ) from None
+                )
+                # Silent for the whole start timeout: not worth asking politely.
+                self._fail(failure)
+                raise failure from None
             except (WorkerCrashed, ProtocolError) as exc:
                 raise WorkerStartError(
                     exc.message,
@@ -294,7 +297,9 @@ class WorkerProcess:
         proc = self._proc
         assert proc is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(_EXIT_NEWS)
+            # A worker that crashed is about to be reaped; one that only closed
+            # its stdin is not worth waiting for.
+            proc.wait(_EXIT_NEWS / 3)
         status = proc.poll()
         what = "closed its stdin, so it cannot take requests"
         self._fail(self._error(WorkerCrashed, what if status is None else describe_status(status)))

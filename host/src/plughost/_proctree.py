@@ -208,10 +208,12 @@ class ProcessTree:
         found: set[int] = set()
         while seeds:
             pid = seeds.pop()
-            if pid in found or pid in spared:
+            # The root is gone through even when it is this very process.
+            if pid in found or (pid in spared and pid != self.root):
                 continue
             found.add(pid)
             seeds.extend(children.get(pid, ()))
+        found -= spared
         if not self._include_root:
             found.discard(self.root)
         live = {pid for pid in found if stats[pid].state not in _GONE_STATES}
