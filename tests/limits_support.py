@@ -91,6 +91,7 @@ class Watched:
     returncode: int
     stdout: str
     lines: list[tuple[float, str]]
+    started: float
     ended: float
 
     @property
@@ -122,6 +123,7 @@ def watch(
     on_line: Callable[[str, subprocess.Popen[str]], None] | None = None,
 ) -> Watched:
     """Run ``argv`` to its end (at most :data:`HANG` seconds), noting its stderr lines."""
+    started = time.monotonic()
     proc = subprocess.Popen(
         list(argv),
         stdin=subprocess.DEVNULL,
@@ -159,7 +161,7 @@ def watch(
     ended = time.monotonic()
     for t in readers:
         t.join(HANG)
-    return Watched(proc.returncode, "".join(out), lines, ended)
+    return Watched(proc.returncode, "".join(out), lines, started, ended)
 
 
 def plughost(env: PluginEnv, *args: str, **extra: str) -> Watched:
