@@ -68,6 +68,29 @@ def assert_gone(pids: Sequence[int], within: float = 5.0) -> None:
         time.sleep(0.02)
 
 
+def bounded(
+    action: Callable[[], object], limit: float = 30.0
+) -> tuple[float, BaseException | None]:
+    """Run ``action`` in a thread; how long it took and what it raised. A hang fails the test."""
+    result: list[BaseException | None] = []
+    started = time.monotonic()
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:
+            result.append(exc)
+        else:
+            result.append(None)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(limit)
+    if thread.is_alive():
+        pytest.fail(f"the host did not return within {limit:g} s: it hangs")
+    return time.monotonic() - started, result[0]
+
+
 def overshoot(limit_kind: str, behaviour: str, limit: float, elapsed: float) -> None:
     """Report how long after its limit an action ended; fail beyond :data:`BOUND`."""
     line = (

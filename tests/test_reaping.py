@@ -18,11 +18,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from fake_worker import PID_FILE
-from limits_support import assert_gone, drive, plughost, running, watch
+from limits_support import assert_gone, bounded, drive, plughost, running, watch
 
 from plughost import WorkerCrashed
 from plughost._client import WorkerProcess
@@ -145,55 +146,72 @@ def test_the_worker_ends_them_when_it_is_sent_sigterm(plugin_env: PluginEnv) -> 
 # -- a worker in another language: the host's tracking alone ---------------------------------------
 
 
-@pytest.mark.parametrize("scenario", ["spawns-setsid-grandchild", "spawns-daemon"])
-def test_fake_worker_close_ends_what_left_its_session(scenario: str, tmp_path: Path) -> None:
-    pid_file = tmp_path / "escaped.pid"
-    worker = WorkerProcess(
+def _fake(scenario: str, pid_file: Path) -> WorkerProcess:
+    return WorkerProcess(
         "fake",
         [sys.executable, str(FAKE), scenario],
         env={**os.environ, PID_FILE: str(pid_file)},
     )
-    escaped = None
+
+
+def _cleanup(worker: WorkerProcess, pid_file: Path) -> None:
+    """Close the worker and kill what the test may have left (after a failure)."""
+    bounded(worker.close)
+    if worker.pid is not None and running(worker.pid):
+        os.killpg(worker.pid, signal.SIGKILL)
+    if pid_file.exists():
+        escaped = int(pid_file.read_text())
+        if running(escaped):
+            os.kill(escaped, signal.SIGKILL)
+
+
+def _ok(action: Callable[[], object]) -> None:
+    _, error = bounded(action)
+    if error is not None:
+        raise error
+
+
+@pytest.mark.parametrize("scenario", ["spawns-setsid-grandchild", "spawns-daemon"])
+def test_fake_worker_close_ends_what_left_its_session(scenario: str, tmp_path: Path) -> None:
+    pid_file = tmp_path / "escaped.pid"
+    worker = _fake(scenario, pid_file)
     try:
-        worker.start()
+        _ok(worker.start)
         escaped = _read_pid(pid_file)
         assert worker.pid is not None
         assert _session(escaped) != worker.pid
-        assert worker.call("echo", {"text": "x"}, 10) == "x"
-        started = time.monotonic()
-        worker.close(1.0)
+        _ok(lambda: worker.call("echo", {"text": "x"}, 10))
+        elapsed, error = bounded(lambda: worker.close(1.0))
+        assert error is None
         # It ignores SIGTERM: the SIGKILL at the end of the grace ends it.
-        assert time.monotonic() - started < 1.0 + 1.5
+        assert elapsed < 1.0 + 1.5
         assert_gone([worker.pid, escaped])
     finally:
-        if escaped is not None and running(escaped):
-            os.kill(escaped, signal.SIGKILL)
+        _cleanup(worker, pid_file)
 
 
 def test_fake_worker_crash_takes_its_daemon_along(tmp_path: Path) -> None:
     # The daemon was orphaned at once and the worker is gone too: only the
     # token in its environment still ties it to the worker.
     pid_file = tmp_path / "escaped.pid"
-    worker = WorkerProcess(
-        "fake",
-        [sys.executable, str(FAKE), "spawns-daemon"],
-        env={**os.environ, PID_FILE: str(pid_file)},
-    )
-    escaped = None
+    worker = _fake("spawns-daemon", pid_file)
     try:
-        worker.start()
+        _ok(worker.start)
         escaped = _read_pid(pid_file)
         assert worker.pid is not None
         os.kill(worker.pid, signal.SIGKILL)
-        with pytest.raises(WorkerCrashed, match="was killed by SIGKILL"):
-            for _ in range(100):
+
+        def call_until_it_fails() -> None:
+            for _ in range(250):
                 worker.call("echo", {"text": "x"}, 10)
                 time.sleep(0.02)
+
+        _, error = bounded(call_until_it_fails)
+        assert isinstance(error, WorkerCrashed), repr(error)
+        assert "was killed by SIGKILL" in str(error)
         assert_gone([escaped], within=2.0)
-        worker.close()
     finally:
-        if escaped is not None and running(escaped):
-            os.kill(escaped, signal.SIGKILL)
+        _cleanup(worker, pid_file)
 
 
 # -- the pieces ------------------------------------------------------------------------------------

@@ -21,12 +21,21 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fake_worker import SCENARIOS
-from limits_support import BOUND, assert_gone, drive, overshoot, plughost, running, watch
+from limits_support import (
+    BOUND,
+    assert_gone,
+    bounded,
+    drive,
+    overshoot,
+    plughost,
+    running,
+    watch,
+)
 
 from plughost import CallTimeout, WorkerCrashed, WorkerError, WorkerStartError
 from plughost._client import HURRIED_GRACE, WorkerProcess
@@ -265,35 +274,15 @@ def _fake(scenario: str, start_timeout: float = 5.0) -> WorkerProcess:
     return WorkerProcess("fake", [sys.executable, str(FAKE), scenario], start_timeout=start_timeout)
 
 
-def _timed(action: Callable[[], object]) -> tuple[float, BaseException | None]:
-    """Run ``action`` in a thread with a deadline; how long it took and what it raised."""
-    result: list[BaseException | None] = []
-    started = time.monotonic()
-
-    def run() -> None:
-        try:
-            action()
-        except BaseException as exc:
-            result.append(exc)
-        else:
-            result.append(None)
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    thread.join(30)
-    assert not thread.is_alive(), "the host hangs"
-    return time.monotonic() - started, result[0]
-
-
 @contextlib.contextmanager
 def _started(scenario: str) -> Iterator[WorkerProcess]:
     worker = _fake(scenario)
-    _, error = _timed(worker.start)
+    _, error = bounded(worker.start)
     assert error is None, error
     try:
         yield worker
     finally:
-        _timed(worker.close)
+        bounded(worker.close)
         if worker.pid is not None and running(worker.pid):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(worker.pid, signal.SIGKILL)
@@ -309,7 +298,7 @@ def _started(scenario: str) -> Iterator[WorkerProcess]:
 )
 def test_fake_worker_call_ends_within_its_timeout(scenario: str, behaviour: str) -> None:
     with _started(scenario) as worker:
-        elapsed, error = _timed(lambda: worker.call("echo", {"text": "x"}, LIMIT))
+        elapsed, error = bounded(lambda: worker.call("echo", {"text": "x"}, LIMIT))
         overshoot("call", f"{behaviour}, fake worker", LIMIT, elapsed)
         assert isinstance(error, CallTimeout), repr(error)
         assert "did not finish within 1 s" in str(error)
@@ -330,30 +319,27 @@ def test_fake_worker_call_ends_within_its_timeout(scenario: str, behaviour: str)
     ],
 )
 def test_fake_worker_close_ends_within_its_grace(scenario: str, behaviour: str) -> None:
-    worker = _fake(scenario)
-    assert _timed(worker.start)[1] is None
-    if scenario == "stops-reading":
-        # 2 MB does not fit in the pipe: this writer blocks until close.
-        big = "x" * (2 * 1024 * 1024)
-        threading.Thread(
-            target=lambda: _timed(lambda: worker.call("echo", {"text": big}, None)), daemon=True
-        ).start()
-    if scenario == "stops-itself":
-        threading.Thread(
-            target=lambda: _timed(lambda: worker.call("echo", {"text": "x"}, None)), daemon=True
-        ).start()
-    time.sleep(0.3)
-    grace = 1.0
-    elapsed, error = _timed(lambda: worker.close(grace))
-    overshoot("shutdown", f"{behaviour}, fake worker", grace, elapsed)
-    assert error is None
-    assert worker.pid is not None
-    assert_gone([worker.pid])
+    with _started(scenario) as worker:
+        # 2 MB does not fit in the pipe: that writer blocks until close.
+        text = "x" * (2 * 1024 * 1024) if scenario == "stops-reading" else "x"
+        if scenario in ("stops-reading", "stops-itself"):
+            threading.Thread(
+                target=lambda: bounded(lambda: worker.call("echo", {"text": text}, None)),
+                daemon=True,
+            ).start()
+        time.sleep(0.3)
+        grace = 1.0
+        elapsed, error = bounded(lambda: worker.close(grace))
+        overshoot("shutdown", f"{behaviour}, fake worker", grace, elapsed)
+        assert error is None
+        pid = worker.pid
+    assert pid is not None
+    assert_gone([pid])
 
 
 def test_fake_worker_start_ends_within_its_timeout() -> None:
     worker = _fake("no-handshake", start_timeout=LIMIT)
-    elapsed, error = _timed(worker.start)
+    elapsed, error = bounded(worker.start)
     overshoot("start", "never answers initialize, fake worker", LIMIT, elapsed)
     assert isinstance(error, WorkerStartError), repr(error)
     assert worker.pid is not None
@@ -366,7 +352,7 @@ def test_a_write_that_fails_with_epipe_fails_the_call_at_once() -> None:
     with _started("closes-stdin") as worker:
         assert worker.call("echo", {"text": "first"}, 30) == "first"
         time.sleep(0.2)
-        elapsed, error = _timed(lambda: worker.call("echo", {"text": "second"}, 30))
+        elapsed, error = bounded(lambda: worker.call("echo", {"text": "second"}, 30))
         overshoot("call", "closed its stdin, fake worker (30 s limit)", 0.0, elapsed)
         assert isinstance(error, WorkerCrashed), repr(error)
         assert str(error).startswith(
@@ -375,7 +361,7 @@ def test_a_write_that_fails_with_epipe_fails_the_call_at_once() -> None:
         assert "fake worker: closing stdin" in str(error)
         assert not worker.alive
         # The failure sticks, and the worker was killed.
-        assert isinstance(_timed(lambda: worker.ping())[1], WorkerError)
+        assert isinstance(bounded(lambda: worker.ping())[1], WorkerError)
         pid = worker.pid
     assert pid is not None
     assert_gone([pid])
