@@ -62,6 +62,15 @@ def test_cli_run_leaves_neither_the_setsid_grandchild_nor_the_daemon(
     assert_gone([worker, grandchild, daemon])
 
 
+def test_cli_in_process_run_leaves_nothing_either(plugin_env: PluginEnv) -> None:
+    # No worker at all: plughost itself adopted the daemon, and ended both at exit.
+    done = plughost(plugin_env, "run", "limits-grandchild", "spawn", "--json")
+    assert done.returncode == 0, done.stderr
+    grandchild, daemon = json.loads(done.stdout)
+    assert len(done.pids()) == 1
+    assert_gone([grandchild, daemon], within=2.0)
+
+
 def test_library_close_leaves_neither_the_setsid_grandchild_nor_the_daemon(
     plugin_env: PluginEnv,
 ) -> None:

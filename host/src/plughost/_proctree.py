@@ -169,6 +169,7 @@ class ProcessTree:
         self._lock = threading.RLock()
         self._members: dict[int, _Member] = {}
         self._root: _Member | None = None
+        self._closed = False
         if HAVE_PROC:
             stat = read_stat(root)
             self._root = _Member.pin(stat) if stat is not None else None
@@ -178,6 +179,8 @@ class ProcessTree:
     def collect(self) -> int:
         """Look for members anew; how many are alive (the root counted)."""
         with self._lock:
+            if self._closed:
+                return 0
             if not HAVE_PROC:
                 return 1 if self._signal_group(0) else 0
             self._collect()
@@ -249,6 +252,8 @@ class ProcessTree:
     def signal(self, sig: int) -> None:
         """Send ``sig`` to every member found so far (look again first)."""
         with self._lock:
+            if self._closed:
+                return
             if not HAVE_PROC:
                 self._signal_group(sig)
                 return
@@ -259,6 +264,8 @@ class ProcessTree:
     def kill(self) -> None:
         """Freeze the whole tree, look again until it is stable, then SIGKILL it."""
         with self._lock:
+            if self._closed:
+                return
             if not HAVE_PROC:
                 self._signal_group(signal.SIGKILL)
                 return
@@ -291,8 +298,9 @@ class ProcessTree:
         return True
 
     def close(self) -> None:
-        """Release the pidfds; the tree cannot be signalled afterwards."""
+        """Release the pidfds; the tree finds and signals nothing afterwards."""
         with self._lock:
+            self._closed = True
             for member in self._members.values():
                 if member is not self._root:
                     member.close()
