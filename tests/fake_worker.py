@@ -57,6 +57,11 @@ SCENARIOS: dict[str, str] = {
     "spawns-grandchild": "starts `sleep 300` in its process group and writes its pid to a file",
     "spawns-stubborn-grandchild": "starts a grandchild that ignores SIGTERM (pid to a file)",
     "ignores-shutdown": "answers shutdown but stays, ignoring SIGTERM and end of input",
+    "spawns-setsid-grandchild": (
+        "starts a grandchild in a session of its own that ignores SIGTERM (pid to a file)"
+    ),
+    "spawns-daemon": "double-forks a daemon in a session of its own that ignores SIGTERM (pid)",
+    "silent": "after the handshake answers nothing, ignoring SIGTERM and end of input",
     # Calls.
     "crash-mid-call": "on a call: writes to stderr and exits 7",
     "crash-once": "on its first call ever (see FAKE_WORKER_MARK_FILE): exits 7",
@@ -67,6 +72,8 @@ SCENARIOS: dict[str, str] = {
     "hang": "never answers a call (nor its cancel)",
     "closes-channel": "on a call: closes stdout and keeps running",
     "stops-reading": "after the handshake, never reads its stdin again",
+    "closes-stdin": "on a call: answers it, then closes its stdin and stays, reading nothing",
+    "stops-itself": "on a call: stops itself with SIGSTOP",
     "crash-leaving-grandchild": (
         "on a call: starts `sleep 300` holding stdout and stderr, writes its pid, exits 7"
     ),
@@ -197,16 +204,48 @@ time.sleep(300)
 """
 
 
-def _start_grandchild(*, inherit: bool = False, stubborn: bool = False) -> None:
-    """Start a grandchild in this process group; its pid goes to $FAKE_WORKER_PID_FILE."""
+#: A daemon: a session of its own, its parent gone at once; ignores SIGTERM.
+_DAEMON = """
+import os, sys
+os.setsid()
+if os.fork():
+    os._exit(0)
+exec(sys.argv[2])
+"""
+
+
+def _start_grandchild(
+    *, inherit: bool = False, stubborn: bool = False, session: bool = False
+) -> None:
+    """Start a grandchild in this process group; its pid goes to $FAKE_WORKER_PID_FILE.
+
+    ``session``: in a session (and process group) of its own instead.
+    """
     quiet = None if inherit else subprocess.DEVNULL
     if stubborn:
         command = [sys.executable, "-c", _STUBBORN, os.environ[PID_FILE]]
     else:
         command = ["sleep", "300"]
-    child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=quiet, stderr=quiet)
+    child = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=quiet,
+        stderr=quiet,
+        start_new_session=session,
+    )
     if not stubborn:
         _write_pid(child.pid)
+
+
+def _start_daemon() -> None:
+    """Double-fork a daemon that ignores SIGTERM; it writes its pid itself."""
+    subprocess.run(
+        [sys.executable, "-c", _DAEMON, os.environ[PID_FILE], _STUBBORN],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=True,
+    )
 
 
 def _chatter(megabytes: int) -> None:
@@ -284,7 +323,7 @@ class FakeWorker:
         while True:
             line = stdin.readline()
             if not line:
-                if self.scenario == "ignores-shutdown":
+                if self.scenario in ("ignores-shutdown", "silent"):
                     _sleep_forever()
                 return 0
             message = json.loads(line)
@@ -392,6 +431,8 @@ class FakeWorker:
         )
         if scenario == "stops-reading":
             _sleep_forever()
+        if scenario == "silent":
+            self._mute = True
 
     # -- calls -------------------------------------------------------------------
 
@@ -441,6 +482,15 @@ class FakeWorker:
             time.sleep(0.5)
             self.send_bytes(f'{{"jsonrpc":"2.0","id":{id_},"res'.encode())
             os._exit(9)
+        elif scenario == "closes-stdin":
+            self.send(self.run(id_, params))
+            _stderr("fake worker: closing stdin")
+            os.close(0)
+            _sleep_forever()
+        elif scenario == "stops-itself":
+            _stderr("fake worker: stopping myself")
+            os.kill(os.getpid(), signal.SIGSTOP)
+            return
         elif scenario == "out-of-order":
             self._held.append((id_, params))
             if len(self._held) >= HELD_CALLS:
@@ -527,12 +577,16 @@ def main(argv: list[str]) -> int:
     if scenario == "exit-before-handshake":
         _stderr("fake worker: cannot load libfake.so.1: no such file")
         return 3
-    if scenario == "ignores-shutdown":
+    if scenario in ("ignores-shutdown", "silent"):
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if scenario == "spawns-grandchild":
         _start_grandchild()
     if scenario == "spawns-stubborn-grandchild":
         _start_grandchild(stubborn=True)
+    if scenario == "spawns-setsid-grandchild":
+        _start_grandchild(stubborn=True, session=True)
+    if scenario == "spawns-daemon":
+        _start_daemon()
     return FakeWorker(scenario).serve()
 
 

@@ -225,7 +225,12 @@ def console() -> int:
     """
     install_interrupt_handler()
     out = Output()
-    code = _run(sys.argv[1:], out)
+    code = _run(sys.argv[1:], out, console=True)
+    if out.reaping:
+        # Whatever plugin code or a worker started, and left behind, goes too.
+        from ._reaper import end_descendants
+
+        end_descendants()
     lingering = any(
         t.is_alive() and not t.daemon
         for t in threading.enumerate()
@@ -238,7 +243,11 @@ def console() -> int:
     return code
 
 
-def _run(args_list: list[str], out: Output) -> int:
+# The commands that may run plugin code or start processes.
+_STARTS_PROCESSES = frozenset({"run", "check", "info", "install", "uninstall"})
+
+
+def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
     configure_logging(False, out.err)
     try:
         if not claim_standard_fds():
@@ -251,6 +260,14 @@ def _run(args_list: list[str], out: Output) -> int:
         out.debug = bool(getattr(args, "debug", False))
         configure_logging(out.debug, out.err)
         out.as_json = getattr(args, "json", False)
+        if console and args.action in _STARTS_PROCESSES:
+            # Orphans of what this command starts (a plugin's double-forked
+            # daemon, a worker's setsid grandchild) are adopted by plughost,
+            # which ends them before it exits.
+            from ._reaper import become_subreaper
+
+            become_subreaper()
+            out.reaping = True
         from ._commands import HANDLERS
 
         handler: Callable[[argparse.Namespace, Output], int] = HANDLERS[args.action]

@@ -131,8 +131,10 @@ class IsolatedPlugin(_Handle):
 
     Made by ``Host.load(name, isolated=True)``; a context manager. ``call``
     checks the arguments against the manifest before anything is sent. When
-    the worker has crashed, the next call starts a new one, up to
-    ``max_restarts`` times with a growing pause between attempts.
+    the worker has crashed, or timed out and could not even answer a ping
+    (it was killed then), the next call starts a new one, up to
+    ``max_restarts`` times with a growing pause between attempts. ``close``
+    ends the worker and everything it started within two seconds.
     """
 
     def __init__(

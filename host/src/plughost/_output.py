@@ -94,6 +94,7 @@ class Output:
         self.as_json = False
         self.debug = False
         self.shielded = False
+        self.reaping = False
         self._saved: tuple[Any, Any, int, int] | None = None
 
     def shield(self) -> None:

@@ -7,7 +7,10 @@ private copies of fd 0 and fd 1, points fd 1 at stderr and fd 0 at
 /dev/null: a plugin's ``print``, a C extension's write or a grandchild
 process cannot corrupt the channel. It ignores SIGINT (the host orchestrates
 shutdown) and exits as soon as its channel closes, so it never outlives the
-host.
+host; it is a child subreaper (``_reaper``), so whatever the plugin starts
+stays in its tree, and it ends all of that when it exits (end of input,
+``shutdown``, SIGTERM, a channel that cannot be written). Every call gets
+exactly one answer, whatever the plugin does (``_call_answer``).
 """
 
 from __future__ import annotations
@@ -20,13 +23,13 @@ import queue
 import signal
 import sys
 import threading
-import traceback
-from collections.abc import Callable
 from typing import IO, Any
 
 from . import __version__
 from . import _protocol as p
+from ._call_answer import answer_call, failure, type_name
 from ._loading import Loaded, LoadFailure, load_plugin
+from ._reaper import become_subreaper, end_descendants
 from ._states import PluginState
 
 __all__ = ["NOT_DIRECTLY", "main"]
@@ -57,25 +60,40 @@ class _JsonLogHandler(logging.Handler):
 
 
 class _Channel:
-    """The private protocol channel: a line reader and a locked writer."""
+    """The private protocol channel: a line reader and a locked writer.
+
+    When the channel cannot be written any more (the host is gone, or the
+    plugin closed its file descriptors) the worker leaves: nobody could
+    hear it.
+    """
 
     def __init__(self, reader: IO[bytes], writer_fd: int, max_line: int) -> None:
         self.lines = p.LineReader(reader, max_line)
+        self.max_line = max_line
         self._fd = writer_fd
         self._lock = threading.Lock()
 
     def send(self, message: dict[str, Any]) -> None:
+        """Send one message (one the worker built itself, not a call's answer)."""
         try:
             data = p.encode(message)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             data = p.encode(
                 p.error(message.get("id"), p.INTERNAL_ERROR, f"cannot encode the response: {exc}")
             )
-        with self._lock:
-            view = memoryview(data)
-            while view:
-                written = os.write(self._fd, view)
-                view = view[written:]
+        self.send_line(data)
+
+    def send_line(self, data: bytes) -> None:
+        """Write one encoded line."""
+        try:
+            with self._lock:
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+        except OSError as exc:
+            _note(f"cannot write to the host ({exc.strerror or exc}); exiting")
+            _leave(1)
 
 
 class Worker:
@@ -97,11 +115,15 @@ class Worker:
     # -- the loop ------------------------------------------------------------
 
     def serve(self) -> int:
+        """Answer requests until ``shutdown`` or end of input; the exit status."""
         while True:
             try:
                 line = self.channel.lines.read()
             except p.ProtocolViolation as exc:
                 self.channel.send(p.error(None, p.PARSE_ERROR, str(exc)))
+                return 1
+            except (OSError, ValueError) as exc:
+                _note(f"cannot read from the host ({exc}); exiting")
                 return 1
             if line is None:
                 return 0
@@ -110,8 +132,20 @@ class Worker:
             except p.ProtocolViolation as exc:
                 self.channel.send(p.error(None, p.PARSE_ERROR, str(exc)))
                 continue
-            if self._dispatch(message):
-                return 0
+            try:
+                if self._dispatch(message):
+                    return 0
+            except Exception as exc:
+                # A bug here, or plugin code run by initialize that got through.
+                id_, method = message.get("id"), message.get("method")
+                if "id" in message:
+                    self.channel.send(
+                        p.error(
+                            id_,
+                            p.INTERNAL_ERROR,
+                            f"the worker failed to handle {method!r}: {type_name(exc)}",
+                        )
+                    )
 
     def _dispatch(self, message: dict[str, Any]) -> bool:
         """Handle one message; True when the worker should exit."""
@@ -221,13 +255,41 @@ class Worker:
             if task is None:
                 return
             id_, params = task
-            response = self._call(id_, params)
+            try:
+                line = answer_call(
+                    id_,
+                    params,
+                    instance=self.plugin,
+                    manifest=self.manifest,
+                    methods=self.methods,
+                    max_line=self.channel.max_line,
+                )
+            except BaseException as exc:
+                # The answer could not even be built: say so, briefly, rather
+                # than leave the call to its timeout.
+                line = self._last_resort(id_, params, exc)
             with self._lock:
                 self._running.discard(id_)
                 if id_ in self._cancelled:
                     self._cancelled.discard(id_)
                     continue
-            self.channel.send(response)
+            self.channel.send_line(line)
+
+    def _last_resort(self, id_: Any, params: dict[str, Any], exc: BaseException) -> bytes:
+        command = params.get("command")
+        name = str(self.manifest.name)
+        try:
+            return p.encode(
+                failure(
+                    id_,
+                    name,
+                    command if isinstance(command, str) else "?",
+                    type_name(exc),
+                    "the worker could not answer the call",
+                )
+            )
+        except BaseException:
+            return p.encode(p.error(id_, p.INTERNAL_ERROR, "the worker could not answer the call"))
 
     def _cancel(self, id_: Any) -> None:
         with self._lock:
@@ -235,56 +297,6 @@ class Worker:
                 return
             self._cancelled.add(id_)
         self.channel.send(p.error(id_, p.CANCELLED, "the call was cancelled"))
-
-    def _call(self, id_: Any, params: dict[str, Any]) -> dict[str, Any]:
-        from ._calls import WrongResult, check_arguments, normalise_result
-        from ._errors import ArgumentError, CommandError
-
-        command = params.get("command")
-        arguments = params.get("arguments", {})
-        if not isinstance(command, str) or not isinstance(arguments, dict):
-            return p.error(
-                id_, p.INVALID_PARAMS, "call needs a command name and an arguments object"
-            )
-        spec = self.manifest.command(command)
-        if spec is None:
-            names = ", ".join(c.name for c in self.manifest.commands)
-            return p.error(
-                id_,
-                p.INVALID_PARAMS,
-                f"plugin {self.manifest.name!r} has no command {command!r}; its commands: {names}",
-                {"type": "ArgumentError"},
-            )
-        try:
-            kwargs = check_arguments(self.manifest, spec, arguments)
-        except ArgumentError as exc:
-            return p.error(id_, p.INVALID_PARAMS, str(exc), {"type": "ArgumentError"})
-        method: Callable[..., Any] = getattr(self.plugin, self.methods[spec.name])
-        try:
-            value = method(**kwargs)
-        except BaseException as exc:
-            return p.error(
-                id_,
-                p.COMMAND_FAILED,
-                str(exc) or type(exc).__name__,
-                {
-                    "type": type(exc).__name__,
-                    "message": str(exc) or type(exc).__name__,
-                    "expected": isinstance(exc, CommandError),
-                    "traceback": "".join(traceback.format_exception(exc)),
-                },
-            )
-        try:
-            value = normalise_result(spec, value)
-        except WrongResult as exc:
-            message = str(exc)
-            return p.error(
-                id_,
-                p.COMMAND_FAILED,
-                message,
-                {"type": "TypeError", "message": message, "expected": False},
-            )
-        return p.result(id_, value)
 
 
 def _load(plugin: dict[str, Any], settings: dict[str, Any]) -> Loaded | LoadFailure:
@@ -345,12 +357,44 @@ def _take_channel() -> tuple[IO[bytes], int]:
     return os.fdopen(read_fd, "rb", buffering=256 * 1024), write_fd
 
 
+_LEAVING = threading.Lock()
+
+
+def _note(text: str) -> None:
+    """A line on stderr, for the host's error message."""
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"plughost worker: {text}\n")
+        sys.stderr.flush()
+
+
+def _leave(code: int) -> None:
+    """End everything this worker started, then the worker: ``code``, or ``-signal``.
+
+    Plugin threads still running (a cancelled or hung call) must not keep the
+    process alive once the host has let go, so this is ``os._exit``. Only the
+    first caller gets through; the others return while it ends the process.
+    """
+    if not _LEAVING.acquire(blocking=False):
+        return
+    with contextlib.suppress(BaseException):
+        end_descendants()
+    with contextlib.suppress(BaseException):
+        sys.stderr.flush()
+    if code < 0:
+        # Die of the signal, so that the host reports it as such.
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code)
+
+
 def main() -> int:
     """Run the worker; the exit status when the channel closes or on shutdown."""
     if os.environ.get(p.COOKIE_NAME) != p.COOKIE_VALUE:
         print(NOT_DIRECTLY, file=sys.stderr)
         return 1
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    become_subreaper()
+    signal.signal(signal.SIGTERM, lambda signum, frame: _leave(-signal.SIGTERM))
     reader, write_fd = _take_channel()
     max_line = p.DEFAULT_MAX_LINE
     with contextlib.suppress(ValueError):
@@ -358,7 +402,5 @@ def main() -> int:
     logging.basicConfig(level=logging.INFO, handlers=[_JsonLogHandler()], force=True)
     worker = Worker(_Channel(reader, write_fd, max_line))
     code = worker.serve()
-    sys.stderr.flush()
-    # Plugin threads still running (a cancelled or hung call) must not keep
-    # the process alive once the host has let go.
-    os._exit(code)
+    _leave(code)
+    return code
