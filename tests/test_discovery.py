@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import os
 import textwrap
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from support import PACKAGES, PluginEnv, pip_install_target
+from support import ALL_FIXTURES, PACKAGES, PluginEnv, pip_install_target
 
 # fixture plugin -> (state, fragments of its one-line reason)
 EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -100,7 +101,13 @@ def test_every_fixture_is_discovered_with_its_distribution(plugin_env: PluginEnv
     result = plugin_env.plughost("list", "--json")
     assert result.returncode == 0, result.stderr
     plugins = _by_name(result.stdout)
-    assert set(plugins) == {*EXPECTED, "greeter", "calculator"}
+    declared = set()
+    for fixture in ALL_FIXTURES:
+        project = tomllib.loads((PACKAGES / fixture / "pyproject.toml").read_text("utf-8"))
+        points = project["project"].get("entry-points", {})
+        declared |= set(points.get("plughost.plugins", {}))
+    assert set(EXPECTED) <= declared
+    assert set(plugins) == {*declared, "greeter", "calculator"}
     assert plugins["tools"]["distribution"] == "plughost-fixture-tools"
     assert plugins["tools"]["version"] == "1.0.0"
     assert plugins["tools"]["entry_point"] == "plughost_fixture_tools:Tools"

@@ -12,47 +12,24 @@ and the step that failed, with the worker's traceback in its data.
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import Mapping
 from typing import Any
 
 from . import _protocol as p
 from ._calls import WrongResult, check_arguments, normalise_result
 from ._errors import ArgumentError, CommandError
+from ._untrusted import format_traceback, safe_str, type_name
 
-__all__ = ["answer_call", "failure", "type_name"]
+__all__ = ["answer_call", "failure"]
 
 # Kept in an error answer that would otherwise not fit on one line.
 _SHORT = 1000
-
-
-def type_name(exc: BaseException) -> str:
-    """The class name of ``exc``, even when its metaclass hides ``__name__``."""
-    try:
-        name = type.__dict__["__name__"].__get__(type(exc))
-    except BaseException:
-        return "BaseException"
-    return name if isinstance(name, str) else "BaseException"
+# The longest message of an exception carried (as for a plugin in process).
+_MESSAGE = 2000
 
 
 def _message(exc: BaseException) -> str:
-    try:
-        text = str(exc)
-        return str.__str__(text) if isinstance(text, str) else ""
-    except BaseException as inner:
-        return f"(its message cannot be read: {type_name(inner)} in __str__)"
-
-
-def _traceback(exc: BaseException) -> str:
-    try:
-        return "".join(traceback.format_exception(exc))
-    except BaseException as inner:
-        broken = f"(the traceback cannot be formatted: {type_name(inner)})\n"
-    head = "Traceback (most recent call last):\n"
-    try:
-        return head + "".join(traceback.format_tb(exc.__traceback__)) + broken
-    except BaseException:
-        return head + broken
+    return safe_str(exc, limit=_MESSAGE)
 
 
 def _expected(exc: BaseException) -> bool:
@@ -84,7 +61,7 @@ def _broken(id_: Any, plugin: str, command: str, step: str, exc: BaseException) 
     """The answer when a step around the plugin's code failed."""
     message = _message(exc) or type_name(exc)
     return failure(
-        id_, plugin, command, type_name(exc), f"{step}: {message}", details=_traceback(exc)
+        id_, plugin, command, type_name(exc), f"{step}: {message}", details=format_traceback(exc)
     )
 
 
@@ -147,7 +124,7 @@ def answer_call(
                     type_name(exc),
                     _message(exc) or type_name(exc),
                     expected=_expected(exc),
-                    details=_traceback(exc),
+                    details=format_traceback(exc),
                 ),
                 max_line,
             )

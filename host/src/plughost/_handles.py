@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, Self
@@ -19,7 +18,7 @@ from ._calls import WrongResult, check_arguments, find_command, normalise_result
 from ._client import DEFAULT_CALL_TIMEOUT, WorkerProcess
 from ._errors import CommandError, CommandFailed, PluginUnavailable, WorkerCrashed
 from ._manifest import CommandSpec, Manifest
-from ._untrusted import is_user_interrupt, plugin_code, safe_str, type_name
+from ._untrusted import format_traceback, is_user_interrupt, plugin_code, safe_str, type_name
 
 __all__ = ["IsolatedPlugin", "LoadedPlugin"]
 
@@ -48,10 +47,6 @@ class _Handle:
 def command_failed(manifest: Manifest, command: str, exc: BaseException) -> CommandFailed:
     """The :class:`CommandFailed` for ``exc``, raised by the command, read without trusting it."""
     name = type_name(exc)
-    try:
-        details = "".join(traceback.format_exception(exc))
-    except Exception:
-        details = None
     return CommandFailed(
         plugin=manifest.name,
         distribution=manifest.distribution,
@@ -59,7 +54,7 @@ def command_failed(manifest: Manifest, command: str, exc: BaseException) -> Comm
         error_type=name,
         error_message=safe_str(exc, limit=2000) or name,
         expected=issubclass(type(exc), CommandError),
-        details=details,
+        details=format_traceback(exc),
     )
 
 

@@ -17,7 +17,7 @@ import os
 import sys
 from typing import IO, Any
 
-from ._terminal import SafeStream, dumps, one_line
+from ._terminal import SafeStream, dumps, escape, one_line
 
 __all__ = [
     "EXIT_FAILED",
@@ -224,7 +224,12 @@ def fail(
             out.err.write("".join(traceback.format_exception(exc)))
         except Exception as failure:  # a traceback of hostile objects
             out.note(f"(the traceback cannot be shown: {type(failure).__name__})")
-    out.note(f"error: {message}")
+    # A plugin's message may span lines (a caret under an expression); every
+    # line after the first is indented, so none can pass for one of plughost's.
+    first, *rest = escape(message).split("\n")
+    shown = "".join(f"\n{line if line[:1].isspace() else '  ' + line}" for line in rest)
+    out.err.write(f"error: {first}{shown}\n")
+    out.err.flush()
     if out.as_json:
         error: dict[str, Any] = {"type": kind, "message": message, "exit_code": code}
         failed = source or exc

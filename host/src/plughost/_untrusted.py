@@ -24,6 +24,7 @@ __all__ = [
     "MAX_INT_DIGITS",
     "NotPlain",
     "describe_exception",
+    "format_traceback",
     "install_interrupt_handler",
     "class_name",
     "is_user_interrupt",
@@ -96,6 +97,21 @@ def describe_exception(exc: BaseException) -> str:
             text = text[:297] + "..."
     name = type_name(exc)
     return f"{name}: {text}" if text else name
+
+
+def format_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` as text, as far as it can be formatted at all."""
+    import traceback
+
+    try:
+        return "".join(traceback.format_exception(exc))
+    except BaseException as inner:
+        broken = f"(the traceback cannot be formatted: {type_name(inner)})\n"
+    head = "Traceback (most recent call last):\n"
+    try:
+        return head + "".join(traceback.format_tb(exc.__traceback__)) + broken
+    except BaseException:
+        return head + broken
 
 
 class NotPlain(Exception):

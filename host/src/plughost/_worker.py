@@ -27,10 +27,11 @@ from typing import IO, Any
 
 from . import __version__
 from . import _protocol as p
-from ._call_answer import answer_call, failure, type_name
+from ._call_answer import answer_call, failure
 from ._loading import Loaded, LoadFailure, load_plugin
 from ._reaper import become_subreaper, end_descendants
 from ._states import PluginState
+from ._untrusted import type_name
 
 __all__ = ["NOT_DIRECTLY", "main"]
 
