@@ -321,3 +321,69 @@ def test_an_isolated_plugin_is_never_imported_here(plugin_env: PluginEnv, comman
     assert (plugin_env.marker_dir / "marker-imported").exists()
     data = json.loads(result.stdout)
     assert (data[0] if isinstance(data, list) else data)["state"] == "ok"
+
+
+# -- the current directory -------------------------------------------------------------
+
+
+SHADOWS = (
+    "json",
+    "typing",
+    "argparse",
+    "logging",
+    "re",
+    "enum",
+    "signal",
+    "threading",
+    "tomllib",
+    "stevedore",
+    "packaging",
+    "plughost_fixture_tools",
+    "plughost_greeter",
+)
+
+
+@pytest.mark.parametrize("how", ["script", "python -m"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["check", "tools"],
+        ["info", "tools"],
+        ["run", "tools", "add", "1", "2"],
+        ["run", "--isolated", "tools", "add", "1", "2"],
+        ["run", "greeter", "greet", "Ada"],
+    ],
+    ids=" ".join,
+)
+def test_the_current_directory_shadows_nothing(
+    plugin_env: PluginEnv, how: str, args: list[str]
+) -> None:
+    """Modules of the folder plughost runs in are never imported.
+
+    (``python -m`` itself imports a few modules, runpy's, before plughost
+    runs at all; those are Python's to protect: `python -P -m` does.)
+    """
+    import subprocess
+    import sys
+
+    from support import plughost_script
+
+    mark = plugin_env.home / "shadowed"
+    for module in SHADOWS:
+        (plugin_env.home / f"{module}.py").write_text(
+            f"open({str(mark)!r}, 'a').write({module!r} + '\\n')\n"
+            f"raise SystemExit('the {module}.py of the current directory was imported')\n"
+        )
+    command = [plughost_script()] if how == "script" else [sys.executable, "-m", "plughost"]
+    result = subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        env=plugin_env.environ(),
+        cwd=plugin_env.home,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert not mark.exists(), mark.read_text()

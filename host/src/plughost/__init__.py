@@ -14,7 +14,11 @@ stays cheap.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+# Not typing.TYPE_CHECKING: `python -m plughost` imports this module while the
+# current directory is still first on sys.path, so it imports nothing that a
+# `typing.py` there could stand in for (importlib is loaded by then).
+TYPE_CHECKING = False
 
 __version__ = "1.0.0"
 
@@ -81,6 +85,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._contract import Plugin, command
     from ._errors import (
         ArgumentError,
