@@ -22,11 +22,14 @@ so that they can be told apart.
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Generator
 from pathlib import Path
 
@@ -114,6 +117,11 @@ def _outside() -> dict[str, object]:
 
 
 _BEFORE: dict[str, object] = {}
+#: The environment variable that marks the processes a test started (not a
+#: PLUGHOST_ one: the tests strip those from the environments they build).
+_OWNER = "TESTS_STARTED_BY"
+#: Seconds a test's processes have to end after its teardown.
+_LEFT_GRACE = 3.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -135,9 +143,11 @@ def pytest_runtest_protocol(
     """Give each test (setup, call and teardown) fresh home and cache folders."""
     # A hook, not an autouse fixture: hypothesis refuses function-scoped
     # fixtures around its tests.
-    saved = {n: os.environ.get(n) for n in (*_ISOLATED, "PLUGHOST_CACHE_DIR")}
+    saved = {n: os.environ.get(n) for n in (*_ISOLATED, "PLUGHOST_CACHE_DIR", _OWNER)}
     home = Path(tempfile.mkdtemp(prefix="home-", dir=os.environ["HOME"]))
     os.environ.update(_home_env(home))
+    # Every process the test starts inherits this, and so can be found again.
+    os.environ[_OWNER] = f"{os.getpid()}:{item.nodeid}"
     try:
         return (yield)
     finally:
@@ -146,6 +156,47 @@ def pytest_runtest_protocol(
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None]:
+    """After a test's own teardown, fail it if a process it started is still running."""
+    yield
+    owner = os.environ.get(_OWNER, "")
+    if not owner or not os.path.isdir("/proc"):
+        return
+    deadline = time.monotonic() + _LEFT_GRACE
+    left = _started_by(owner)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = _started_by(owner)
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(int(pid), signal.SIGKILL)
+    if left:
+        shown = "; ".join(f"{pid}: {command}" for pid, command in left.items())
+        pytest.fail(f"the test left processes running (now killed): {shown}", pytrace=False)
+
+
+def _started_by(owner: str) -> dict[str, str]:
+    """The live processes whose environment names ``owner``, with their command lines."""
+    needle = f"{_OWNER}={owner}\0".encode()
+    found: dict[str, str] = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle not in f.read():
+                    continue
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                if f.read().rpartition(b")")[2].split()[0] == b"Z":
+                    continue  # exited, waiting for its parent to reap it
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                found[pid] = f.read().replace(b"\0", b" ").decode(errors="replace")[:200]
+        except OSError:
+            continue
+    return found
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
