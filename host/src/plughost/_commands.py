@@ -46,6 +46,10 @@ def _host(args: argparse.Namespace) -> Host:
 
 
 def _cmd_list(args: argparse.Namespace, out: _Output) -> int:
+    from ._interrupted import interrupted_install_warning
+
+    if warning := interrupted_install_warning():
+        log.warning("%s", warning)
     plugins = _host(args).plugins()
     if args.__dict__.get("json"):
         import json
@@ -259,7 +263,7 @@ def _cmd_config(args: argparse.Namespace, out: _Output) -> int:
 
 
 def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
-    from ._manage import install
+    from ._manage import install, repair
 
     options: list[str] = []
     for flag, on in (("-U", args.upgrade), ("--pre", args.pre), ("--no-index", args.no_index)):
@@ -275,9 +279,15 @@ def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
     if args.index_url:
         options += ["--index-url", args.index_url]
     if not args.specs and not args.editable:
-        raise UsageError("plughost install: name at least one distribution to install")
+        if not args.repair:
+            raise UsageError("plughost install: name at least one distribution to install")
+        try:
+            out.write(repair())
+        finally:
+            _refresh_index(args)
+        return EXIT_OK
     try:
-        outcome = install(args.specs, pip_options=options, keep=args.keep)
+        outcome = install(args.specs, pip_options=options, keep=args.keep, allow_pth=args.allow_pth)
     finally:
         _refresh_index(args)
     if out.as_json:
@@ -287,6 +297,8 @@ def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
     else:
         for line in outcome.summary():
             out.write(line)
+    for warning in outcome.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     if outcome.rolled_back:
         print(f"error: {outcome.reason}", file=sys.stderr)
     else:
@@ -302,7 +314,7 @@ def _cmd_uninstall(args: argparse.Namespace, out: _Output) -> int:
         if len(target) > 200 or any(c in target for c in "\n\r\0"):
             raise UsageError(f"{target[:40]!r} is neither a plugin nor a distribution name")
     try:
-        removed = uninstall(args.targets, yes=args.yes)
+        removed = uninstall(args.targets, yes=args.yes, force=args.force)
     finally:
         _refresh_index(args)
     for name in removed:
