@@ -277,8 +277,12 @@ class Transaction:
     def add_created(self, paths: Iterable[str]) -> None:
         """Note files written that were not there before (found after an editable install)."""
         known = {s.path for s in self.journal.saved} | set(self.journal.created)
-        new = [p for p in paths if p not in known and inside(p, self.roots)]
-        self.journal.created += sorted(set(new))
+        new = sorted({p for p in paths if p not in known and inside(p, self.roots)})
+        self.journal.created += new
+        # A folder that held no saved file was made by this install (a new .dist-info).
+        held = {a for s in self.journal.saved for a in _ancestors(s.path, self.roots)}
+        dirs = {a for p in new for a in _ancestors(p, self.roots)} - held
+        self.journal.created_dirs = sorted(set(self.journal.created_dirs) | dirs)
         self.write()
 
     def write(self) -> None:
@@ -347,6 +351,16 @@ def _attempt(problems: list[str], action: Any, path: Any) -> None:
     except OSError as exc:
         where = path.path if isinstance(path, Saved) else path
         problems.append(f"could not put back {where}: {exc.strerror or exc}")
+
+
+def _ancestors(path: str, roots: Sequence[str]) -> list[str]:
+    """The folders above ``path`` inside ``roots``, not the roots themselves."""
+    found = []
+    folder = os.path.dirname(path)
+    while folder not in roots and inside(folder, roots):
+        found.append(folder)
+        folder = os.path.dirname(folder)
+    return found
 
 
 def _tilde_entries(folder: str) -> set[str]:
