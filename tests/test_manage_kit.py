@@ -77,6 +77,9 @@ class FixturePlugin(Plugin):
 def main() -> None:
     """A console script."""
 '''
+#: A file of plughost that the shared-host fixture ships too, byte for byte.
+STATES = "plughost/_states.py"
+STATES_MODULE = (HOST / "src" / STATES).read_text(encoding="utf-8")
 LIB_MODULE = (
     PACKAGES / "manage-lib" / "src" / "plughost_fixture_manage_lib" / "__init__.py"
 ).read_text(encoding="utf-8")
@@ -334,8 +337,6 @@ def _host_variant(dest: Path, *, version: str | None = None, requires: Sequence[
 
 #: The session-made projects that break a rule, by case; each is plughost-fixture-manage-CASE.
 _HOSTILE = ("evil-host", "evil-script", "evil-lib", "evil-dep", "sitecustomize")
-#: Projects that share a file with manage-lib, byte for byte (allowed).
-_SHARING = ("shared-plugin", "shared-broken")
 
 
 def _hostile_projects(src: Path) -> list[Path]:
@@ -352,6 +353,10 @@ def _hostile_projects(src: Path) -> list[Path]:
         p("evil-dep", {}, dependencies=["plughost>=1.0,<2", "plughost-fixture-manage-evil-host"]),
         p("sitecustomize", {"sitecustomize.py": "import os\n"}),
         p("shared-plugin", {lib: LIB_MODULE}, dependencies=["plughost>=1.0,<2", LIB]),
+        p(
+            "shared-host",
+            {STATES: STATES_MODULE, "plughost_fixture_manage_shared_host/__init__.py": RAISES},
+        ),
         p(
             "shared-broken",
             {lib: LIB_MODULE, "plughost_fixture_manage_shared_broken/__init__.py": RAISES},
@@ -380,6 +385,13 @@ def venv(template_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """A fresh copy of the template environment; children of this test see no pip config."""
     copy = tmp_path / "venv"
     shutil.copytree(template_venv, copy, symlinks=True)
+    # Console scripts name their interpreter by absolute path: point them at the copy's.
+    old, new = f"#!{template_venv}/bin/", f"#!{copy}/bin/"
+    for script in (copy / "bin").iterdir():
+        if script.is_file() and not script.is_symlink():
+            text = script.read_bytes()
+            if text.startswith(old.encode()):
+                script.write_bytes(new.encode() + text[len(old) :])
     for name in list(os.environ):
         if name.startswith(("PIP_", "PLUGHOST_")) or name in ("PYTHONPATH", "PYTHONHOME"):
             monkeypatch.delenv(name)
@@ -486,12 +498,14 @@ def alive(pid: int) -> bool:
         return False
 
 
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+def wait_for(
+    condition: Callable[[], bool], timeout: float, what: str, detail: Callable[[], str] = str
+) -> None:
     """Poll ``condition`` until true; fail the test after ``timeout`` seconds (a hang bound)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
+            pytest.fail(f"timed out waiting for {what}\n{detail()}")
         time.sleep(0.05)
 
 

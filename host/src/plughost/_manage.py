@@ -185,6 +185,7 @@ def install(
     with interruptible(), locked(target.scheme["purelib"], stream) as waited:
         target = probe(python) if waited else target
         repaired = repair_interrupted(target, stream)
+        target = probe(python) if repaired else target
         with tempfile.TemporaryDirectory(prefix="plughost-install-") as tmp:
             request = _Request(target, host, specs, options, editables, keep, allow_pth, stream)
             outcome = request.run(Path(tmp))

@@ -129,16 +129,16 @@ def uninstall(
     if not yes and not (confirm or _ask)(f"uninstall {listed}? [y/N] "):
         return []
     with interruptible(), locked(target.scheme["purelib"], stream) as waited:
-        if waited:
-            target = probe(python)
-            if _choose(targets, target, force) != chosen:
-                raise InstallError(
-                    "what you asked to uninstall changed while plughost waited for the other"
-                    " install; nothing was removed: run the uninstall again"
-                )
         repaired = repair_interrupted(target, stream)
         if repaired:
             say(stream, repaired)
+        if waited or repaired:
+            target = probe(python)
+            if _choose(targets, target, force) != chosen:
+                raise InstallError(
+                    "what you asked to uninstall changed while plughost waited for another"
+                    " install or undid one; nothing was removed: run the uninstall again"
+                )
         return _remove(target, chosen, stream)
 
 
