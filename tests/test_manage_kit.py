@@ -418,7 +418,12 @@ def installed(venv: Path) -> dict[str, str]:
         "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
     )
     result = subprocess.run(
-        [python_of(venv), "-c", code], capture_output=True, text=True, check=True, timeout=120
+        [python_of(venv), "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=venv,  # never a test's current folder, whatever it holds
     )
     data: dict[str, str] = json.loads(result.stdout)
     return data
@@ -442,7 +447,11 @@ def files(venv: Path) -> dict[str, str]:
 def plughost_in(venv: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``python -m plughost ARGS`` in ``venv``."""
     return subprocess.run(
-        [python_of(venv), "-m", "plughost", *args], capture_output=True, text=True, timeout=timeout
+        [python_of(venv), "-m", "plughost", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=venv,
     )
 
 
