@@ -28,6 +28,7 @@ from test_manage_kit import (
     plughost_in,
     python_of,
     run_install,
+    site_of,
     states,
 )
 
@@ -49,15 +50,34 @@ def test_install_registers_a_working_plugin_and_keeps_the_host(venv: Path, wheel
         | {"reason": ""},
     )
     assert "Successfully installed" in output  # pip's own output, passed through
+    assert outcome.warnings == ()  # pip wrote exactly the files plughost checked
     now = installed(venv)
     assert now["plughost"] == plughost.__version__
     assert now[PLUGIN] == "1.0.0"
+    # The metadata is what a plain `pip install` writes: only what was asked for is REQUESTED.
+    site = site_of(venv)
+    assert (site / "plughost_fixture_manage_plugin-1.0.0.dist-info" / "REQUESTED").exists()
+    assert not (site / "plughost_fixture_manage_lib-1.0.dist-info" / "REQUESTED").exists()
+    assert not list(site.glob("*.dist-info/direct_url.json"))
+    assert plughost_in(venv, "verify").returncode == 0, "RECORD matches every file"
     listed = {p["name"]: p["state"] for p in json.loads(plughost_in(venv, "list", "--json").stdout)}
     assert listed["manage-plugin"] == "ok"  # the child's check was recorded
     assert outcome.summary()[:2] == [f"installed {LIB} 1.0", f"installed {PLUGIN} 1.0.0"]
     again, _ = run_install(venv, [wheels.base], PLUGIN)
     assert again.changed == () and again.ok
     assert again.summary() == ["nothing to do: what was asked for is already installed"]
+
+
+def test_a_wheel_given_by_path_keeps_its_own_url(venv: Path, wheels: Wheels) -> None:
+    # pip installs plughost's private copy; direct_url.json must name the user's file.
+    wheel = next(wheels.base.glob("plughost_fixture_manage_plugin-*.whl"))
+    outcome, _ = run_install(venv, [wheels.base], str(wheel))
+    assert outcome.ok
+    info = site_of(venv) / "plughost_fixture_manage_plugin-1.0.0.dist-info"
+    direct = json.loads((info / "direct_url.json").read_text(encoding="utf-8"))
+    assert direct["url"] == wheel.as_uri() and "archive_info" in direct
+    verified = plughost_in(venv, "verify", "manage-plugin")
+    assert verified.returncode == 0, verified.stdout
 
 
 def test_a_distribution_with_no_plugin_is_rolled_back_with_its_dependency(

@@ -282,9 +282,15 @@ def _cmd_install(args: argparse.Namespace, out: _Output) -> int:
         if not args.repair:
             raise UsageError("plughost install: name at least one distribution to install")
         try:
-            out.write(repair())
+            done = repair()
         finally:
             _refresh_index(args)
+        if out.as_json:
+            import json
+
+            out.write(json.dumps({"repaired": done}, ensure_ascii=False))
+        else:
+            out.write(done)
         return EXIT_OK
     try:
         outcome = install(args.specs, pip_options=options, keep=args.keep, allow_pth=args.allow_pth)

@@ -52,13 +52,13 @@ from ._discovery import canonical_name
 from ._outcome import Change, InstallOutcome
 from ._pip import InstallError, Probe, check_plugins, pip_failed, probe, run_pip
 from ._repair import environment_roots, repair_interrupted, roll_back, scan_dirs
-from ._rules import check_editables, check_plans, editable_saves, unplanned_files
+from ._rules import check_editables, check_plans, editable_files, editable_saves, unplanned_files
 from ._transaction import Journal, Transaction, interruptible, locked, say
 from ._uninstall import NotInstalled, uninstall
 from ._wheels import (
     Owner,
     WheelPlan,
-    fix_direct_url,
+    fix_metadata,
     installed_owners,
     owners_of,
     read_wheel,
@@ -246,8 +246,9 @@ class _Request:
         )
         site = self.target.scheme["purelib"]
         all_removes = [p for paths in removes.values() for p in paths]
-        txn = Transaction.begin(site, environment_roots(self.target), journal, writes, all_removes)
+        txn = Transaction(site, environment_roots(self.target), journal)
         try:
+            txn.prepare(writes, all_removes)
             after, more = self._change(txn, plans, planned, editable, owners)
             warnings += more
             shared = [p for p in all_removes if _also_owned(p, owners, planned)]
@@ -333,14 +334,17 @@ class _Request:
             fixed = ["--no-input", "--no-deps", "--no-index", "--force-reinstall", scheme]
             self._pip(["--isolated", "install", *fixed, "--find-links", folder, *wanted], "")
             for plan in plans:
-                if plan.direct:
-                    fix_direct_url(plan.info, planned[plan.key]["download_info"])
+                item = planned[plan.key]
+                direct = item["download_info"] if plan.direct else None
+                fix_metadata(plan.info, direct, bool(item.get("requested")))
         if editable:
             index = _args(self.options, keep=_INDEX_OPTIONS)
             projects = [a for path in self.editables for a in ("-e", path)]
-            self._pip(["install", "--no-input", "--no-deps", scheme, *index, *projects], "")
-            broken, more, written = check_editables(self.target, editable, owners, self.allow_pth)
-            txn.add_created(written)
+            try:
+                self._pip(["install", "--no-input", "--no-deps", scheme, *index, *projects], "")
+            finally:  # what pip wrote, even if it then failed, is the install's to undo
+                txn.add_created(editable_files(self.target, editable))
+            broken, more = check_editables(self.target, editable, owners, self.allow_pth)
             warnings += more
             if broken:
                 more_ = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""

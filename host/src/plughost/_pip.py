@@ -217,7 +217,7 @@ def spawn(
         encoding="utf-8",
         errors="replace",
         env=_env(python),
-        process_group=0,
+        process_group=0 if os.name == "posix" else None,
     )
 
 

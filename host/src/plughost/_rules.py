@@ -43,7 +43,7 @@ from ._wheels import (
     record_entries,
 )
 
-__all__ = ["check_editables", "check_plans", "editable_saves", "unplanned_files"]
+__all__ = ["check_editables", "check_plans", "editable_files", "editable_saves", "unplanned_files"]
 
 
 def _bytecode(path: str) -> bool:
@@ -138,23 +138,26 @@ def editable_saves(target: Probe) -> set[str]:
     return found
 
 
+def editable_files(target: Probe, keys: Iterable[str]) -> list[str]:
+    """The files the RECORDs of the editable distributions ``keys`` list (once installed)."""
+    found = find_dist_infos(_sites(target), set(keys))
+    return [p for _, info in found.values() for p in record_entries(info) or []]
+
+
 def check_editables(
     target: Probe,
     keys: Iterable[str],
     owners: Mapping[str, list[Owner]],
     allow_pth: bool,
-) -> tuple[list[str], list[str], list[str]]:
-    """What the editable installs of ``keys`` broke, the warnings, and the files they wrote."""
+) -> tuple[list[str], list[str]]:
+    """What the editable installs of ``keys`` broke, and the warnings."""
     folder = os.path.join(target.scheme["purelib"], FOLDER)
     sites = _sites(target)
     broken: list[str] = []
     warnings: list[str] = []
-    written: list[str] = []
-    found = find_dist_infos([*sites, target.scheme["platlib"]], set(keys))
+    found = find_dist_infos(sites, set(keys))
     for k, (label, info) in sorted(found.items()):
-        entries = record_entries(info) or []
-        written += entries
-        for path in entries:
+        for path in record_entries(info) or []:
             shown = _shown([path], target)
             others = [o for o in owners_of(path, owners) if o.key != k]
             if inside(path, [folder]):
@@ -174,7 +177,7 @@ def check_editables(
                     f"the editable {label} installs {shown}, which Python runs at every start"
                     f" ({line[:100]!r}); install with --allow-pth if you trust it"
                 )
-    return broken, warnings, written
+    return broken, warnings
 
 
 def _startup_line(path: str, sites: set[str]) -> str | None:

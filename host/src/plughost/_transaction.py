@@ -108,7 +108,11 @@ def say(out: TextIO, text: str) -> None:
 @contextlib.contextmanager
 def locked(site: str, out: TextIO) -> Iterator[bool]:
     """Hold the lock on the environment whose site folder is ``site``; yield whether we waited."""
-    import fcntl
+    if os.name != "posix":
+        raise InstallError(
+            "plughost install and uninstall need a POSIX system (they lock the environment with"
+            " flock); use pip directly here"
+        )
 
     try:
         os.makedirs(site, exist_ok=True)
@@ -120,24 +124,45 @@ def locked(site: str, out: TextIO) -> Iterator[bool]:
         ) from exc
     folder = os.path.join(site, FOLDER)
     try:
-        waited = False
+        waited = _acquire(fd, site, folder, out)
+        try:
+            _own_folder(folder)
+            _write(os.path.join(folder, "owner"), str(os.getpid()).encode())
+        except OSError as exc:
+            raise InstallError(
+                f"cannot write in {site} ({exc.strerror}); run plughost as a user who may"
+                " change that environment"
+            ) from exc
+        yield waited
+    finally:
+        if not os.path.lexists(os.path.join(folder, JOURNAL)):  # copies of a prepare cut short
+            shutil.rmtree(os.path.join(folder, "saved"), ignore_errors=True)
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(folder, "owner"))
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)  # stays while a journal is in it
+        os.close(fd)  # releases the lock
+
+
+def _acquire(fd: int, site: str, folder: str, out: TextIO) -> bool:
+    """Take the lock on ``fd``, waiting (saying for whom) if need be; return whether it waited."""
+    import fcntl
+
+    try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return False
         except BlockingIOError:
             pid = (read_small(os.path.join(folder, "owner"), 32) or b"?").decode(errors="replace")
             who = f"another plughost install/uninstall (pid {pid})"
             say(out, f"waiting for {who} in {site} to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
-            waited = True
-        _own_folder(folder)
-        _write(os.path.join(folder, "owner"), str(os.getpid()).encode())
-        yield waited
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(os.path.join(folder, "owner"))
-        with contextlib.suppress(OSError):
-            os.rmdir(folder)  # stays while a journal is in it
-        os.close(fd)
+            return True
+    except OSError as exc:
+        raise InstallError(
+            f"cannot lock {site} ({exc.strerror}): its file system has no flock; install with"
+            " pip directly there"
+        ) from exc
 
 
 def _own_folder(folder: str) -> None:
@@ -206,7 +231,7 @@ class Journal:
 class Transaction:
     """One install or uninstall in the environment whose site folder is ``site``.
 
-    :meth:`begin` saves and journals; :meth:`undo` puts everything back;
+    :meth:`prepare` saves and journals; :meth:`undo` puts everything back;
     :meth:`commit` forgets the journal. ``roots`` are the environment's
     folders (the install scheme's): no path outside them is ever touched.
     """
@@ -216,62 +241,44 @@ class Transaction:
         self.roots = tuple(roots)
         self.journal = journal
 
-    @classmethod
-    def begin(
-        cls,
-        site: str,
-        roots: Sequence[str],
-        journal: Journal,
-        writes: Iterable[str],
-        removes: Iterable[str],
-    ) -> Transaction:
-        """Copy aside each file of ``writes`` and ``removes`` that exists; write the journal."""
-        txn = cls(site, roots, journal)
-        saved = os.path.join(txn.folder, "saved")
+    def prepare(self, writes: Iterable[str], removes: Iterable[str]) -> None:
+        """Copy aside each file of ``writes`` and ``removes`` that exists; write the journal.
+
+        Until the journal is written nothing was changed, so an undo of a
+        half-prepared transaction only puts identical bytes back.
+        """
+        try:
+            self._prepare(set(writes), list(removes))
+        except OSError as exc:
+            raise InstallError(
+                f"cannot keep a copy of {exc.filename or 'a file'} ({exc.strerror or exc}), so"
+                " it could not be put back; nothing was changed: free some space and retry"
+            ) from exc
+
+    def _prepare(self, writes: set[str], removes: list[str]) -> None:
+        journal = self.journal
+        saved = os.path.join(self.folder, "saved")
         shutil.rmtree(saved, ignore_errors=True)
         os.makedirs(saved)
-        writes = set(writes)
         for path in sorted(writes | set(removes)):
-            if not inside(path, txn.roots) or inside(path, [txn.folder]):
+            if not inside(path, self.roots) or inside(path, [self.folder]):
                 continue
             if os.path.lexists(path) and not (os.path.isdir(path) and not os.path.islink(path)):
-                try:
-                    txn._save(path)
-                except OSError as exc:
-                    raise InstallError(
-                        f"cannot keep a copy of {path} ({exc.strerror or exc}), so it could not"
-                        " be put back; nothing was changed: free some space or fix the file"
-                    ) from exc
+                copy = f"saved/{len(journal.saved)}"
+                shutil.copy2(path, os.path.join(self.folder, copy), follow_symlinks=False)
+                journal.saved.append(Saved(path, copy, file_digest(path)))
             elif path in writes:
                 journal.created.append(path)
         created_dirs: set[str] = set()
         for path in journal.created:
             folder = os.path.dirname(path)
-            while not os.path.lexists(folder) and inside(folder, txn.roots):
+            while not os.path.lexists(folder) and inside(folder, self.roots):
                 created_dirs.add(folder)
                 folder = os.path.dirname(folder)
         journal.created_dirs = sorted(created_dirs)
         for path in removes:  # pip moves a folder it removes whole to ~NAME next to it
-            folder = os.path.dirname(path)
-            while inside(os.path.dirname(folder), txn.roots) and folder not in txn.roots:
-                parent = os.path.dirname(folder)
-                if parent not in journal.stash:
-                    journal.stash[parent] = sorted(_tilde_entries(parent))
-                folder = parent
-        txn.write()
-        return txn
-
-    def _save(self, path: str) -> None:
-        copy = f"saved/{len(self.journal.saved)}"
-        shutil.copy2(path, os.path.join(self.folder, copy), follow_symlinks=False)
-        self.journal.saved.append(Saved(path, copy, file_digest(path)))
-
-    def save_more(self, paths: Iterable[str]) -> None:
-        """Save files not yet saved (before an editable install writes who knows what)."""
-        known = {s.path for s in self.journal.saved}
-        for path in sorted(set(paths) - known):
-            if inside(path, self.roots) and (os.path.islink(path) or os.path.isfile(path)):
-                self._save(path)
+            for parent in {os.path.dirname(a) for a in _ancestors(path, self.roots)}:
+                journal.stash.setdefault(parent, sorted(_tilde_entries(parent)))
         self.write()
 
     def add_created(self, paths: Iterable[str]) -> None:

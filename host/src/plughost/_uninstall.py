@@ -157,9 +157,10 @@ def _remove(target: Probe, chosen: dict[str, Dist], out: TextIO) -> list[str]:
     )
     paths = [p for found in removes.values() for p in found]
     site = target.scheme["purelib"]
-    txn = Transaction.begin(site, environment_roots(target), journal, (), paths)
+    txn = Transaction(site, environment_roots(target), journal)
     names = [d.name for d in chosen.values()]
     try:
+        txn.prepare((), paths)
         code, tail = run_pip(target.python, ["uninstall", "--no-input", "-y", *names], out)
         left = [d.name for k, d in probe(target.python).dists.items() if k in chosen]
         if code == 0 and not left:

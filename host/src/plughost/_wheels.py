@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import configparser
+import contextlib
 import csv
 import hashlib
 import io
@@ -42,7 +43,7 @@ __all__ = [
     "WheelPlan",
     "executable_lines",
     "find_dist_infos",
-    "fix_direct_url",
+    "fix_metadata",
     "inside",
     "installed_owners",
     "key",
@@ -61,10 +62,18 @@ STARTUP_MODULES = ("sitecustomize.py", "usercustomize.py")
 _FOLD = sys.platform in ("darwin", "win32")  # case-insensitive file systems, as a rule
 
 
-def norm(path: str) -> str:
-    """``path`` made absolute, its folder resolved through symlinks, its name kept."""
+def norm(path: str, cache: dict[str, str] | None = None) -> str:
+    """``path`` made absolute, its folder resolved through symlinks, its name kept.
+
+    ``cache`` remembers resolved folders for one pass over many paths.
+    """
     folder, name = os.path.split(os.path.abspath(path))
-    return os.path.join(os.path.realpath(folder), name)
+    if cache is None:
+        return os.path.join(os.path.realpath(folder), name)
+    real = cache.get(folder)
+    if real is None:
+        real = cache[folder] = os.path.realpath(folder)
+    return os.path.join(real, name)
 
 
 def key(path: str) -> str:
@@ -299,7 +308,7 @@ def _name_version(info: str) -> tuple[str, str]:
     return (name, version) if name else (stem, "")
 
 
-def record_entries(info: str) -> list[str] | None:
+def record_entries(info: str, cache: dict[str, str] | None = None) -> list[str] | None:
     """The real paths a ``.dist-info`` folder's RECORD lists, or ``None`` without a RECORD."""
     try:
         with open(os.path.join(info, "RECORD"), encoding="utf-8", newline="") as f:
@@ -307,12 +316,14 @@ def record_entries(info: str) -> list[str] | None:
     except (OSError, UnicodeDecodeError, csv.Error):
         return None
     base = os.path.dirname(info)
-    return [norm(os.path.join(base, row[0])) for row in rows if row and row[0]]
+    cache = {} if cache is None else cache
+    return [norm(os.path.join(base, row[0]), cache) for row in rows if row and row[0]]
 
 
 def installed_owners(folders: Iterable[str]) -> dict[str, list[Owner]]:
     """Every file the distributions in ``folders`` list (RECORD, egg-info's file list)."""
     owners: dict[str, list[Owner]] = {}
+    cache: dict[str, str] = {}
     for folder in dict.fromkeys(folders):
         try:
             entries = sorted(e.name for e in os.scandir(folder))
@@ -321,9 +332,9 @@ def installed_owners(folders: Iterable[str]) -> dict[str, list[Owner]]:
         for entry in entries:
             info = os.path.join(folder, entry)
             if entry.endswith(".dist-info"):
-                paths = record_entries(info) or []
+                paths = record_entries(info, cache) or []
             elif entry.endswith(".egg-info") and os.path.isdir(info):
-                paths = _egg_files(info)
+                paths = _egg_files(info, cache)
             else:
                 continue
             name, version = _name_version(info)
@@ -333,17 +344,17 @@ def installed_owners(folders: Iterable[str]) -> dict[str, list[Owner]]:
     return owners
 
 
-def _egg_files(info: str) -> list[str]:
+def _egg_files(info: str, cache: dict[str, str]) -> list[str]:
     try:
         with open(os.path.join(info, "installed-files.txt"), encoding="utf-8") as f:
-            return [norm(os.path.join(info, line.strip())) for line in f if line.strip()]
+            return [norm(os.path.join(info, line.strip()), cache) for line in f if line.strip()]
     except (OSError, UnicodeDecodeError):
         return []
 
 
 def removal_paths(info: str, label: str, cache_tag: str | None) -> list[str]:
     """What pip's uninstall of the distribution at ``info`` removes (files that exist)."""
-    entries = record_entries(info)
+    entries = record_entries(info) if os.path.isabs(info) else None  # never the current folder's
     if entries is None:
         raise InstallError(
             f"{label} has no RECORD (it was not installed by a wheel installer), so plughost"
@@ -383,25 +394,41 @@ def find_dist_infos(folders: Iterable[str], keys: set[str]) -> dict[str, tuple[s
     return found
 
 
-def fix_direct_url(info: str, download_info: Mapping[str, object]) -> None:
-    """Give a direct reference installed from plughost's private copy its original URL back.
+def fix_metadata(info: str, direct_url: Mapping[str, object] | None, requested: bool) -> None:
+    """Make the metadata of a wheel installed from plughost's private copy what pip's own has.
 
-    pip recorded the copy's ``file:`` URL; ``pip freeze`` and PEP 610 readers
-    want where it really came from, which pip's report gives. RECORD is
-    updated to match, so ``plughost verify`` still finds the file intact.
+    pip recorded the copy's ``file:`` URL for a direct reference, and marked
+    every wheel ``REQUESTED`` (all were named on its command line): the
+    original URL from pip's report goes back in ``direct_url.json``, and a
+    dependency loses ``REQUESTED``. RECORD is updated to match, so
+    ``plughost verify`` still finds every file intact.
     """
-    path = os.path.join(info, "direct_url.json")
-    data = json.dumps(download_info, sort_keys=True).encode("utf-8")
     record = os.path.join(info, "RECORD")
     with open(record, encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    for row in rows:
-        if row and norm(os.path.join(os.path.dirname(info), row[0])) == path:
-            row[1:] = [f"sha256={digest}", str(len(data))]
-    text = io.StringIO(newline="")
-    csv.writer(text).writerows(rows)
-    for target, content in ((path, data), (record, text.getvalue().encode("utf-8"))):
-        with open(f"{target}.tmp", "wb") as f:
-            f.write(content)
-        os.replace(f"{target}.tmp", target)
+    base = os.path.dirname(info)
+    changes: list[tuple[str, bytes | None]] = []
+    if direct_url is not None:
+        changes.append(("direct_url.json", json.dumps(direct_url, sort_keys=True).encode()))
+    if not requested:
+        changes.append(("REQUESTED", None))
+    for name, data in changes:
+        path = os.path.join(info, name)
+        rows = [r for r in rows if not r or norm(os.path.join(base, r[0])) != path]
+        if data is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            continue
+        digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+        rows.insert(-1, [os.path.relpath(path, base), f"sha256={digest}", str(len(data))])
+        _replace(path, data)
+    if changes:
+        text = io.StringIO(newline="")
+        csv.writer(text).writerows(rows)
+        _replace(record, text.getvalue().encode("utf-8"))
+
+
+def _replace(path: str, data: bytes) -> None:
+    with open(f"{path}.tmp", "wb") as f:
+        f.write(data)
+    os.replace(f"{path}.tmp", path)
