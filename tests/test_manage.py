@@ -23,6 +23,7 @@ from test_manage_kit import (
     PLUGIN,
     Wheels,
     cli,
+    copy_project,
     files,
     installed,
     plughost_in,
@@ -34,6 +35,7 @@ from test_manage_kit import (
 
 import plughost
 from plughost._manage import InstallError, NotInstalled, uninstall
+from support import PACKAGES
 
 pytest_plugins = ["test_manage_kit"]
 
@@ -68,14 +70,21 @@ def test_install_registers_a_working_plugin_and_keeps_the_host(venv: Path, wheel
     assert again.summary() == ["nothing to do: what was asked for is already installed"]
 
 
-def test_a_wheel_given_by_path_keeps_its_own_url(venv: Path, wheels: Wheels) -> None:
-    # pip installs plughost's private copy; direct_url.json must name the user's file.
-    wheel = next(wheels.base.glob("plughost_fixture_manage_plugin-*.whl"))
-    outcome, _ = run_install(venv, [wheels.base], str(wheel))
-    assert outcome.ok
+@pytest.mark.parametrize("given", ["wheel", "folder"])
+def test_a_direct_reference_keeps_its_own_url(
+    venv: Path, wheels: Wheels, tmp_path: Path, given: str
+) -> None:
+    # pip installs plughost's private copy; direct_url.json must name what the user gave.
+    if given == "wheel":
+        spec = next(wheels.base.glob("plughost_fixture_manage_plugin-*.whl"))
+    else:
+        spec = copy_project(PACKAGES / "manage-plugin", tmp_path / "manage-plugin")
+    outcome, _ = run_install(venv, [wheels.base], str(spec))
+    assert outcome.ok, outcome.reason
     info = site_of(venv) / "plughost_fixture_manage_plugin-1.0.0.dist-info"
     direct = json.loads((info / "direct_url.json").read_text(encoding="utf-8"))
-    assert direct["url"] == wheel.as_uri() and "archive_info" in direct
+    assert direct["url"] == spec.as_uri()
+    assert ("archive_info" if given == "wheel" else "dir_info") in direct
     verified = plughost_in(venv, "verify", "manage-plugin")
     assert verified.returncode == 0, verified.stdout
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -53,7 +52,7 @@ from ._outcome import Change, InstallOutcome
 from ._pip import InstallError, Probe, check_plugins, pip_failed, probe, run_pip
 from ._repair import environment_roots, repair_interrupted, roll_back, scan_dirs
 from ._rules import check_editables, check_plans, editable_files, editable_saves, unplanned_files
-from ._transaction import Journal, Transaction, interruptible, locked, say
+from ._transaction import Journal, Transaction, interruptible, locked, say, work_folder
 from ._uninstall import NotInstalled, uninstall
 from ._wheels import (
     Owner,
@@ -186,9 +185,8 @@ def install(
         target = probe(python) if waited else target
         repaired = repair_interrupted(target, stream)
         target = probe(python) if repaired else target
-        with tempfile.TemporaryDirectory(prefix="plughost-install-") as tmp:
-            request = _Request(target, host, specs, options, editables, keep, allow_pth, stream)
-            outcome = request.run(Path(tmp))
+        request = _Request(target, host, specs, options, editables, keep, allow_pth, stream)
+        outcome = request.run(Path(work_folder(target.scheme["purelib"])))
     return outcome.with_repaired(repaired)
 
 
@@ -210,9 +208,11 @@ class _Request:
         self.editables, self.keep, self.allow_pth, self.out = editables, keep, allow_pth, out
         self.python = target.python
         self.what = " ".join(specs) or " ".join(_args(options))
+        self.tmpdir: str | None = None
 
     def run(self, work: Path) -> InstallOutcome:
         """Resolve, fetch, inspect, journal, install, check; commit or roll back."""
+        self.tmpdir = str(work / "tmp")
         constraints = work / "constraints.txt"
         constraints.write_text(f"plughost=={self.host}\n", encoding="utf-8")
         scheme = self.target.scheme_option()
@@ -361,7 +361,7 @@ class _Request:
         return after, warnings + unplanned_files(plans, self.target)
 
     def _pip(self, args: Sequence[str], undone: str, step: str = "install") -> None:
-        code, tail = run_pip(self.python, args, self.out)
+        code, tail = run_pip(self.python, args, self.out, self.tmpdir)
         if code == 0:
             return
         if not undone:  # changes were made: the caller rolls back, then reports

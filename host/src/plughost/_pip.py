@@ -187,8 +187,10 @@ class Probe:
         return "--user" if self.user else "--no-user"
 
 
-def _env(python: str) -> dict[str, str]:
+def _env(python: str, tmpdir: str | None = None) -> dict[str, str]:
     env = dict(os.environ, PIP_DISABLE_PIP_VERSION_CHECK="1")
+    if tmpdir is not None:  # pip's temporary folders go where the next plughost cleans up
+        env["TMPDIR"] = tmpdir
     if python != sys.executable:  # this interpreter's search path is not the other one's
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
@@ -206,6 +208,7 @@ def spawn(
     stdin: int | IO[Any] | None = subprocess.DEVNULL,
     stdout: int | IO[Any] | None = subprocess.PIPE,
     stderr: int | IO[Any] | None = subprocess.PIPE,
+    tmpdir: str | None = None,
 ) -> subprocess.Popen[str]:
     """Start ``python -P -c GUARD+code args`` in a process group of its own."""
     return subprocess.Popen(
@@ -216,7 +219,7 @@ def spawn(
         text=True,
         encoding="utf-8",
         errors="replace",
-        env=_env(python),
+        env=_env(python, tmpdir),
         process_group=0 if os.name == "posix" else None,
     )
 
@@ -252,12 +255,15 @@ def run(
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-def run_pip(python: str, args: Sequence[str], out: TextIO) -> tuple[int, list[str]]:
+def run_pip(
+    python: str, args: Sequence[str], out: TextIO, tmpdir: str | None = None
+) -> tuple[int, list[str]]:
     """Run pip with ``args``, its output to ``out``; return its status and last lines.
 
     pip's stdout goes straight to ``out``'s file descriptor when it has one
     (progress bars show on a terminal); its stderr is copied through. When
     plughost is interrupted, pip is stopped before the exception goes on.
+    ``tmpdir`` is where pip (and the build backends it runs) keep temporary files.
     """
     try:
         fd: int | None = out.fileno()
@@ -271,6 +277,7 @@ def run_pip(python: str, args: Sequence[str], out: TextIO) -> tuple[int, list[st
         args,
         stdout=subprocess.PIPE if fd is None else fd,
         stderr=subprocess.STDOUT if fd is None else subprocess.PIPE,
+        tmpdir=tmpdir,
     )
     try:
         stream = proc.stdout if fd is None else proc.stderr

@@ -53,6 +53,7 @@ __all__ = [
     "locked",
     "say",
     "shielded",
+    "work_folder",
 ]
 
 #: The version of the journal's shape.
@@ -128,6 +129,7 @@ def locked(site: str, out: TextIO) -> Iterator[bool]:
         try:
             _own_folder(folder)
             _write(os.path.join(folder, "owner"), str(os.getpid()).encode())
+            shutil.rmtree(os.path.join(folder, "work"), ignore_errors=True)  # a killed one's
         except OSError as exc:
             raise InstallError(
                 f"cannot write in {site} ({exc.strerror}); run plughost as a user who may"
@@ -135,6 +137,7 @@ def locked(site: str, out: TextIO) -> Iterator[bool]:
             ) from exc
         yield waited
     finally:
+        shutil.rmtree(os.path.join(folder, "work"), ignore_errors=True)
         if not os.path.lexists(os.path.join(folder, JOURNAL)):  # copies of a prepare cut short
             shutil.rmtree(os.path.join(folder, "saved"), ignore_errors=True)
         with contextlib.suppress(OSError):
@@ -163,6 +166,17 @@ def _acquire(fd: int, site: str, folder: str, out: TextIO) -> bool:
             f"cannot lock {site} ({exc.strerror}): its file system has no flock; install with"
             " pip directly there"
         ) from exc
+
+
+def work_folder(site: str) -> str:
+    """A fresh folder for the locked transaction's own files and pip's temporary ones.
+
+    It is in the transaction folder, so what a killed plughost (or pip) left
+    there is removed by the next one to take the lock, not left in ``/tmp``.
+    """
+    work = os.path.join(site, FOLDER, "work")
+    os.makedirs(os.path.join(work, "tmp"), exist_ok=True)
+    return work
 
 
 def _own_folder(folder: str) -> None:

@@ -29,7 +29,7 @@ from ._discovery import canonical_name
 from ._errors import PluginUnavailable
 from ._pip import Dist, InstallError, Probe, probe, run_pip, status
 from ._repair import environment_roots, repair_interrupted, roll_back, scan_dirs
-from ._transaction import Journal, Transaction, interruptible, locked, say
+from ._transaction import Journal, Transaction, interruptible, locked, say, work_folder
 from ._wheels import installed_owners, owners_of, removal_paths
 
 __all__ = ["NotInstalled", "uninstall"]
@@ -161,7 +161,8 @@ def _remove(target: Probe, chosen: dict[str, Dist], out: TextIO) -> list[str]:
     names = [d.name for d in chosen.values()]
     try:
         txn.prepare((), paths)
-        code, tail = run_pip(target.python, ["uninstall", "--no-input", "-y", *names], out)
+        args = ["uninstall", "--no-input", "-y", *names]
+        code, tail = run_pip(target.python, args, out, os.path.join(work_folder(site), "tmp"))
         left = [d.name for k, d in probe(target.python).dists.items() if k in chosen]
         if code == 0 and not left:
             shared = [p for p in paths if any(o.key not in chosen for o in owners_of(p, owners))]
