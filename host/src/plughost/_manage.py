@@ -48,21 +48,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ._discovery import canonical_name
-from ._outcome import Change, InstallOutcome
-from ._pip import InstallError, Probe, check_plugins, pip_failed, probe, run_pip
+from ._installed import Owner, fix_metadata, installed_owners, owners_of, removal_paths
+from ._outcome import InstallOutcome, examine
+from ._pip import InstallError, Probe, pip_failed, probe, run_pip
 from ._repair import environment_roots, repair_interrupted, roll_back, scan_dirs
 from ._rules import check_editables, check_plans, editable_files, editable_saves, unplanned_files
 from ._transaction import Journal, Transaction, interruptible, locked, say, work_folder
 from ._uninstall import NotInstalled, uninstall
-from ._wheels import (
-    Owner,
-    WheelPlan,
-    fix_metadata,
-    installed_owners,
-    owners_of,
-    read_wheel,
-    removal_paths,
-)
+from ._wheels import WheelPlan, artifact, read_wheel
 
 __all__ = [
     "PIP_OPTIONS",
@@ -254,7 +247,7 @@ class _Request:
             shared = [p for p in all_removes if _also_owned(p, owners, planned)]
             for path in txn.restore(p for p in shared if not os.path.lexists(p)):
                 say(self.out, f"kept {path}: another distribution installs it too")
-            changed, plugins, problems = _examine(self.target, after, planned)
+            changed, plugins, problems = examine(self.target, after, planned)
         except BaseException as exc:
             fix = roll_back(txn, self.target, self.out)
             if not isinstance(exc, _Failed):
@@ -288,7 +281,7 @@ class _Request:
         dest = work / "wheels"
         say(self.out, "fetching the exact wheels pip chose (nothing changes yet)")
         index = _args(self.options, keep=_INDEX_OPTIONS)
-        urls = [_artifact(i["download_info"]) for i in items.values()]
+        urls = [artifact(i["download_info"]) for i in items.values()]
         args = ["wheel", "--no-input", "--no-deps", "--wheel-dir", str(dest), *index, *urls]
         self._pip(args, "nothing was changed; ", "wheel")
         made = {}
@@ -381,22 +374,6 @@ def _is_editable(item: Mapping[str, Any]) -> bool:
     return bool(item.get("download_info", {}).get("dir_info", {}).get("editable"))
 
 
-def _artifact(info: Mapping[str, Any]) -> str:
-    """What to give ``pip wheel`` to get exactly what pip resolved (a PEP 610 record)."""
-    from urllib.parse import urlparse
-    from urllib.request import url2pathname
-
-    url = str(info["url"])
-    sub = info.get("subdirectory")
-    if "vcs_info" in info:
-        vcs = info["vcs_info"]
-        url = f"{vcs['vcs']}+{url}@{vcs['commit_id']}"
-    elif "dir_info" in info:
-        path = url2pathname(urlparse(url).path)
-        return os.path.join(path, sub) if sub else path
-    return f"{url}#subdirectory={sub}" if sub else url
-
-
 def _sha256(path: Path) -> str:
     import hashlib
 
@@ -406,33 +383,3 @@ def _sha256(path: Path) -> str:
 
 def _also_owned(path: str, owners: Mapping[str, list[Owner]], planned: Mapping[str, Any]) -> bool:
     return any(o.key not in planned for o in owners_of(path, owners))
-
-
-def _examine(
-    before: Probe, after: Probe, planned: Mapping[str, Mapping[str, Any]]
-) -> tuple[tuple[Change, ...], tuple[dict[str, Any], ...], tuple[str, ...]]:
-    """What changed, the states of its plugins, and the problems found."""
-    everything = before.dists.keys() | after.dists.keys()
-    keys = {k for k in everything if before.version(k) != after.version(k)}
-    keys |= planned.keys() & after.dists.keys()
-    changed = sorted(
-        ((after.dists.get(k) or before.dists[k]).name, before.version(k), after.version(k))
-        for k in keys
-    )
-    problems = [
-        f"{after.dists[k].label()} registers no plugin (no entry point in 'plughost.plugins');"
-        " check the name: plugin distributions are usually called plughost-NAME"
-        for k in sorted(keys & after.dists.keys())
-        if planned.get(k, {}).get("requested") and not after.dists[k].plugins
-    ]
-    names = sorted({p for k in keys & after.dists.keys() for p in after.dists[k].plugins})
-    plugins, failure = check_plugins(after.python, names, after) if names else ([], "")
-    if failure:
-        problems.append(failure)
-    else:
-        problems += [
-            p["reason"] or f"plugin {p['name']!r} is {p['state']}"
-            for p in plugins
-            if p["state"] not in ("ok", "disabled")  # disabled: the user's choice, not a defect
-        ]
-    return tuple(changed), tuple(plugins), tuple(problems)

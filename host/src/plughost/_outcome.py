@@ -1,12 +1,16 @@
-"""What ``plughost install`` did, for a person (:meth:`InstallOutcome.summary`) or as JSON."""
+"""What ``plughost install`` did: the changes and the plugins' states (:func:`examine`), told
+to a person (:meth:`InstallOutcome.summary`) or as JSON."""
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["Change", "InstallOutcome"]
+from ._pip import Probe, check_plugins
+
+__all__ = ["Change", "InstallOutcome", "examine"]
 
 #: ``(distribution, old version, new version)``, ``None`` for "not installed".
 Change = tuple[str, str | None, str | None]
@@ -87,3 +91,33 @@ def _describe(name: str, old: str | None, new: str | None) -> str:
     except InvalidVersion:
         verb = "changed"
     return f"{verb} {name} {old} -> {new}"
+
+
+def examine(
+    before: Probe, after: Probe, planned: Mapping[str, Mapping[str, Any]]
+) -> tuple[tuple[Change, ...], tuple[dict[str, Any], ...], tuple[str, ...]]:
+    """What changed, the states of its plugins, and the problems found."""
+    everything = before.dists.keys() | after.dists.keys()
+    keys = {k for k in everything if before.version(k) != after.version(k)}
+    keys |= planned.keys() & after.dists.keys()
+    changed = sorted(
+        ((after.dists.get(k) or before.dists[k]).name, before.version(k), after.version(k))
+        for k in keys
+    )
+    problems = [
+        f"{after.dists[k].label()} registers no plugin (no entry point in 'plughost.plugins');"
+        " check the name: plugin distributions are usually called plughost-NAME"
+        for k in sorted(keys & after.dists.keys())
+        if planned.get(k, {}).get("requested") and not after.dists[k].plugins
+    ]
+    names = sorted({p for k in keys & after.dists.keys() for p in after.dists[k].plugins})
+    plugins, failure = check_plugins(after.python, names, after) if names else ([], "")
+    if failure:
+        problems.append(failure)
+    else:
+        problems += [
+            p["reason"] or f"plugin {p['name']!r} is {p['state']}"
+            for p in plugins
+            if p["state"] not in ("ok", "disabled")  # disabled: the user's choice, not a defect
+        ]
+    return tuple(changed), tuple(plugins), tuple(problems)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
+from ._installed import Owner, inside, installed_owners, norm
 from ._interrupted import FOLDER, JOURNAL, read_small
 from ._pip import InstallError, Probe, probe
 from ._transaction import (
@@ -31,7 +32,6 @@ from ._transaction import (
     say,
     shielded,
 )
-from ._wheels import Owner, inside, installed_owners, norm
 
 __all__ = ["environment_roots", "load", "repair_interrupted", "roll_back", "scan_dirs"]
 

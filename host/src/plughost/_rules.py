@@ -28,20 +28,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping, Sequence
 
+from ._installed import Owner, find_dist_infos, inside, key, owners_of, record_entries
 from ._interrupted import FOLDER, read_small
 from ._pip import InstallError, Probe
-from ._wheels import (
-    PTH_LIMIT,
-    STARTUP_MODULES,
-    Owner,
-    WheelPlan,
-    executable_lines,
-    find_dist_infos,
-    inside,
-    key,
-    owners_of,
-    record_entries,
-)
+from ._wheels import PTH_LIMIT, STARTUP_MODULES, WheelPlan, executable_lines
 
 __all__ = ["check_editables", "check_plans", "editable_files", "editable_saves", "unplanned_files"]
 

@@ -38,9 +38,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, TextIO
 
+from ._installed import Owner, inside, owners_of
 from ._interrupted import FOLDER, JOURNAL, read_small
 from ._pip import InstallError
-from ._wheels import Owner, inside, owners_of
 
 __all__ = [
     "Interrupted",

@@ -27,10 +27,10 @@ from typing import TextIO
 
 from ._discovery import canonical_name
 from ._errors import PluginUnavailable
+from ._installed import installed_owners, owners_of, removal_paths
 from ._pip import Dist, InstallError, Probe, probe, run_pip, status
 from ._repair import environment_roots, repair_interrupted, roll_back, scan_dirs
 from ._transaction import Journal, Transaction, interruptible, locked, say, work_folder
-from ._wheels import installed_owners, owners_of, removal_paths
 
 __all__ = ["NotInstalled", "uninstall"]
 
