@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ from plughost._manage import InstallError, NotInstalled, uninstall
 from support import PACKAGES
 
 pytest_plugins = ["test_manage_kit"]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")
 
 
 # -- install ------------------------------------------------------------------

@@ -8,6 +8,7 @@ plughost's children (``python -P``) never do.
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from test_manage_kit import PLUGIN, Wheels, cli, installed, python_of, run_insta
 from plughost._manage import uninstall
 
 pytest_plugins = ["test_manage_kit"]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")
 
 SHADOWS = ("json.py", "pip/__init__.py", "plughost/__init__.py")
 

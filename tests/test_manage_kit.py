@@ -342,8 +342,18 @@ _HOSTILE = ("evil-host", "evil-script", "evil-lib", "evil-dep", "sitecustomize")
 def _hostile_projects(src: Path) -> list[Path]:
     cli = "raise SystemExit('plughost was replaced by a plugin')\n"
 
-    def p(case: str, files: Mapping[str, str], **kw: object) -> Path:
-        return _project(src / case, f"plughost-fixture-manage-{case}", files, **kw)  # type: ignore[arg-type]
+    def p(
+        case: str,
+        files: Mapping[str, str],
+        *,
+        dependencies: Sequence[str] = ("plughost>=1.0,<2",),
+        plugin: bool = True,
+        scripts: Mapping[str, str] | None = None,
+    ) -> Path:
+        name = f"plughost-fixture-manage-{case}"
+        return _project(
+            src / case, name, files, dependencies=dependencies, plugin=plugin, scripts=scripts
+        )
 
     lib = "plughost_fixture_manage_lib/__init__.py"
     return [

@@ -8,6 +8,7 @@ builds while it installs, are checked right after and rolled back.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,7 @@ from plughost._manage import InstallError
 from support import PACKAGES
 
 pytest_plugins = ["test_manage_kit"]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")
 
 HOST_LABEL = f"plughost {plughost.__version__}"
 EXEC_PTH = "plughost_fixture_verify_pth_exec.pth"

@@ -13,6 +13,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,7 @@ from plughost._manage import InstallError, repair, uninstall
 from plughost._transaction import locked
 
 pytest_plugins = ["test_manage_kit"]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")
 
 
 def _links(wheels: Wheels) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.metadata
 import io
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,7 @@ import plughost
 from plughost._manage import InstallError, uninstall
 
 pytest_plugins = ["test_manage_kit"]
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")
 
 _VERSIONS = {n: importlib.metadata.version(n) for n in ("stevedore", "packaging")}
 REFUSED = {
