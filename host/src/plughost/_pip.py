@@ -74,7 +74,8 @@ _RUN_MODULE = "import runpy\nrunpy.run_module({!r}, run_name='__main__', alter_s
 # on sys.path wins, as for imports), where pip would install (the user scheme
 # when plughost lives there, or when pip would fall back to it), where site.py
 # reads .pth files, and what plughost needs (Requires-Dist from plughost down,
-# markers evaluated here). Nothing is imported from the distributions.
+# markers evaluated here). Of the distributions, only packaging is imported:
+# plughost's own dependency, for the markers.
 _PROBE = """
 import importlib.metadata as m, json, os, re, site, sys, sysconfig
 canon = lambda n: re.sub(r"[-_.]+", "-", n).lower()

@@ -12,6 +12,8 @@ Journal
     every file the change will write or remove that exists (each copied to
     ``FOLDER/saved/N`` with its sha256), the files and folders it will create,
     and where pip may leave the folders it moves aside while uninstalling.
+    ``FOLDER/work`` holds the wheels and pip's temporary files; the next
+    plughost to take the lock removes what a killed one left there.
 
 Undo
     Deletes the created files, puts every saved copy back (atomically, by a
@@ -58,7 +60,6 @@ __all__ = [
 
 #: The version of the journal's shape.
 JOURNAL_FORMAT = 1
-_STASH_LEAD = "-~.=%0123456789"  # the characters pip's AdjacentTempDirectory prefixes names with
 
 
 class Interrupted(KeyboardInterrupt):
