@@ -150,9 +150,10 @@ def _build_parser() -> _Parser:
         parents=[common, as_json],
         help="pip-install plugin distributions, check them, roll back if they are not ok",
         description="Install plugin distributions with pip into plughost's own environment,"
-        " never changing plughost itself; then check the plugins they register in a child"
-        " process, and roll back to exactly the previous set of distributions if one"
-        " registers no plugin or a plugin that is not ok (unless --keep).",
+        " never changing plughost itself, and never overwriting a file of another"
+        " distribution; then check the plugins they register in a child process, and roll"
+        " back to exactly the previous files if one registers no plugin or a plugin that is"
+        " not ok (unless --keep).",
     )
     p.add_argument("specs", nargs="*", metavar="SPEC", help="what pip should install")
     p.add_argument("-U", "--upgrade", action="store_true", help="passed to pip")
@@ -169,15 +170,31 @@ def _build_parser() -> _Parser:
         "-f", "--find-links", action="append", default=[], metavar="URL", help="passed to pip"
     )
     p.add_argument("--keep", action="store_true", help="keep what was installed even if not ok")
+    p.add_argument(
+        "--allow-pth",
+        action="store_true",
+        help="allow a .pth file (or sitecustomize) that runs code at every Python start",
+    )
+    p.add_argument(
+        "--repair",
+        action="store_true",
+        help="undo what an interrupted install or uninstall left half-done (then install SPECs)",
+    )
     p = sub.add_parser(
         "uninstall",
         parents=[common],
         help="uninstall plugins by plugin or distribution name (works for broken ones too)",
         description="Uninstall the distributions behind the named plugins (or the named"
-        " distributions), whatever state the plugins are in.",
+        " distributions), whatever state the plugins are in. plughost, pip and what"
+        " plughost depends on are never removed.",
     )
     p.add_argument("targets", nargs="+", metavar="NAME|DIST")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="also remove a distribution that provides no plugin",
+    )
     p = sub.add_parser(
         "check",
         parents=[common, as_json],

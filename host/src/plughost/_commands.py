@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO, cast
 
 from ._output import (
     EXIT_FAILED,
@@ -19,7 +19,7 @@ from ._output import (
     UsageError,
     configure_logging,
 )
-from ._terminal import cut, dumps, one_line, terminal_width
+from ._terminal import SafeStream, cut, dumps, one_line, terminal_width
 
 if TYPE_CHECKING:
     from ._config import Policy
@@ -51,6 +51,10 @@ def _host(args: argparse.Namespace) -> Host:
 
 
 def _cmd_list(args: argparse.Namespace, out: Output) -> int:
+    from ._interrupted import interrupted_install_warning
+
+    if warning := interrupted_install_warning():
+        log.warning("%s", warning)
     plugins = _host(args).plugins()
     if args.__dict__.get("json"):
         out.json([p.to_dict() for p in plugins])
@@ -259,7 +263,7 @@ def _cmd_config(args: argparse.Namespace, out: Output) -> int:
 
 
 def _cmd_install(args: argparse.Namespace, out: Output) -> int:
-    from ._manage import install
+    from ._manage import install, repair
 
     options: list[str] = []
     for flag, on in (("-U", args.upgrade), ("--pre", args.pre), ("--no-index", args.no_index)):
@@ -275,9 +279,25 @@ def _cmd_install(args: argparse.Namespace, out: Output) -> int:
     if args.index_url:
         options += ["--index-url", args.index_url]
     if not args.specs and not args.editable:
-        raise UsageError("plughost install: name at least one distribution to install")
+        if not args.repair:
+            raise UsageError("plughost install: name at least one distribution to install")
+        try:
+            done = repair(out=_text(out.err))
+        finally:
+            _refresh_index(args)
+        if out.as_json:
+            out.json({"repaired": done}, indent=None)
+        else:
+            out.write(done)
+        return EXIT_OK
     try:
-        outcome = install(args.specs, pip_options=options, keep=args.keep)
+        outcome = install(
+            args.specs,
+            pip_options=options,
+            keep=args.keep,
+            allow_pth=args.allow_pth,
+            out=_text(out.err),
+        )
     finally:
         _refresh_index(args)
     if out.as_json:
@@ -285,6 +305,8 @@ def _cmd_install(args: argparse.Namespace, out: Output) -> int:
     else:
         for line in outcome.summary():
             out.write(line)
+    for warning in outcome.warnings:
+        out.note(f"warning: {warning}")
     if outcome.rolled_back:
         out.note(f"error: {outcome.reason}")
     else:
@@ -300,7 +322,7 @@ def _cmd_uninstall(args: argparse.Namespace, out: Output) -> int:
         if len(target) > 200 or any(c in target for c in "\n\r\0"):
             raise UsageError(f"{target[:40]!r} is neither a plugin nor a distribution name")
     try:
-        removed = uninstall(args.targets, yes=args.yes)
+        removed = uninstall(args.targets, yes=args.yes, force=args.force, out=_text(out.err))
     finally:
         _refresh_index(args)
     for name in removed:
@@ -308,6 +330,11 @@ def _cmd_uninstall(args: argparse.Namespace, out: Output) -> int:
     if not removed:
         out.write("nothing uninstalled")
     return EXIT_OK
+
+
+def _text(stream: SafeStream) -> TextIO:
+    """Our escaping stderr, for the functions that write their notes to a text stream."""
+    return cast(TextIO, stream)
 
 
 def _refresh_index(args: argparse.Namespace) -> None:
