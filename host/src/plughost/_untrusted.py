@@ -16,7 +16,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 __all__ = [
@@ -59,25 +59,21 @@ def class_name(cls: type, *, qualified: bool = True) -> str:
 
 def safe_str(obj: object, *, limit: int = 300) -> str:
     """``str(obj)`` as a plain string of at most ``limit`` characters, whatever ``obj`` does."""
-    try:
-        text = str.__str__(str(obj))
-    except KeyboardInterrupt:
-        raise
-    except BaseException as exc:
-        text = f"<{type_name(obj)} object; str() raised {type_name(exc)}>"
-    if len(text) > limit:
-        text = text[: limit - 3] + "..."
-    return text
+    return _shown(obj, str, limit)
 
 
 def safe_repr(obj: object, *, limit: int = 60) -> str:
     """``repr(obj)`` as a plain string of at most ``limit`` characters, whatever ``obj`` does."""
+    return _shown(obj, repr, limit)
+
+
+def _shown(obj: object, how: Callable[[object], str], limit: int) -> str:
     try:
-        text = str.__str__(repr(obj))
-    except KeyboardInterrupt:
-        raise
+        text = str.__str__(how(obj))
     except BaseException as exc:
-        text = f"<{type_name(obj)} object; repr() raised {type_name(exc)}>"
+        if is_user_interrupt(exc):
+            raise
+        text = f"<{type_name(obj)} object; {how.__name__}() raised {type_name(exc)}>"
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return text
