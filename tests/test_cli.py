@@ -358,3 +358,27 @@ def test_ctrl_c_during_a_command_exits_130_with_one_line(plugin_env: PluginEnv) 
     assert proc.returncode == 130
     assert (seen + err.decode()).splitlines() == [waiting[0], "plughost: interrupted"]
     assert out == b""
+
+
+@pytest.mark.parametrize(
+    ("words", "stdout"),
+    [
+        (["-1e3", "1"], "-999\n"),
+        (["-1E-3", "-.5e2"], "-50.001\n"),
+        (["-1", "-2"], "-3\n"),
+        (["--", "-2.5e1", "1"], "-24\n"),
+    ],
+    ids=["exponent", "negative-exponent", "integers", "after-dashes"],
+)
+def test_negative_numbers_are_values_not_options(
+    clean_env: PluginEnv, words: list[str], stdout: str
+) -> None:
+    result = clean_env.plughost("run", "calculator", "add", *words, timeout=60)
+    assert (result.returncode, result.stdout, result.stderr) == (0, stdout, "")
+
+
+def test_a_negative_infinity_is_refused_as_a_number(plugin_env: PluginEnv) -> None:
+    result = plugin_env.plughost("run", "tools", "wait", "-inf", timeout=60)
+    assert result.returncode == 2
+    assert "'-inf' is not a finite number" in result.stderr
+    assert "unrecognized" not in result.stderr
