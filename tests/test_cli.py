@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -54,11 +55,13 @@ def test_python_dash_m_works_like_the_console_script(plugin_env: PluginEnv) -> N
     assert bad.returncode == 3
 
 
-def test_no_arguments_is_a_one_line_usage_error(clean_env: PluginEnv) -> None:
+def test_no_arguments_prints_the_help(clean_env: PluginEnv) -> None:
     result = clean_env.plughost()
-    assert result.returncode == 2
-    assert len(_error_lines(result.stderr)) == 1
-    assert "plughost --help" in result.stderr
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith("usage: plughost ")
+    # Every command, with a line that says what it does.
+    for command in ("list", "info", "run", "check", "config", "install", "uninstall"):
+        assert re.search(rf"^    {command} +\S", result.stdout, re.MULTILINE), command
 
 
 def test_list_human_output(plugin_env: PluginEnv) -> None:
@@ -213,9 +216,11 @@ def test_run_builds_arguments_from_the_manifest(
         (["echo", "hi", "--count", "x"], "'x' is not an integer"),
         (["echo", "hi", "--ratio", "nan"], "'nan' is not a finite number"),
         (["echo", "hi", "--mode", "loud"], "invalid choice: 'loud'"),
-        (["echo", "hi", "--colour", "red"], "unrecognized arguments: --colour red"),
+        (["echo", "hi", "--colour", "red"], "plughost run tools echo: no option --colour"),
+        (["echo", "hi", "--shot"], "no option --shot; did you mean --shout?"),
+        (["echo", "hi", "--mode", "quoteds"], "(did you mean 'quoted'?)"),
         (["flag-check", "maybe"], "'maybe' is not true or false"),
-        (["ech", "hi"], "invalid choice: 'ech'"),
+        (["ech", "hi"], "invalid choice: 'ech' (did you mean 'echo'?)"),
         (
             [],
             "give a command (echo, add, chatter, wait, refuse, crash, exit, lie, parent, die,"
@@ -253,9 +258,14 @@ def test_run_help_lists_commands_and_parameters(plugin_env: PluginEnv) -> None:
     cmd = plugin_env.plughost("run", "tools", "echo", "--help")
     assert cmd.returncode == 0
     assert "usage: plughost run tools echo" in cmd.stdout
-    assert "how many times to repeat it (default: 1)" in cmd.stdout
-    assert "{plain,quoted}" in cmd.stdout
+    flowing = " ".join(cmd.stdout.split())  # argparse wraps lines
+    assert "how many times to repeat it (an integer; default: 1)" in flowing
+    # A Literal reads as it does in `plughost info`.
+    assert "(one of 'plain', 'quoted'; default: plain)" in flowing
     assert "--shout, --no-shout" in cmd.stdout
+    # The plugin's own parameters first; plughost's options after, under their heading.
+    assert cmd.stdout.index("--count COUNT") < cmd.stdout.index("plughost options:")
+    assert cmd.stdout.index("plughost options:") < cmd.stdout.index("  --isolated ")
 
 
 def test_expected_plugin_failure_is_one_line_exit_1(plugin_env: PluginEnv) -> None:

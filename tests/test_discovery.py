@@ -199,7 +199,12 @@ def test_list_says_ok_only_after_a_check_and_until_the_files_change(
     after = _by_name(plugin_env.plughost("list", "--json").stdout)["tools"]
     assert after["state"] == "ok"
     assert after["checked"] is True
-    assert after["summary"] == "Commands that exercise the host."
+    # The summary stays the distribution's: a check does not change it.
+    assert after["summary"] == before["summary"]
+    assert before["summary"] == (
+        "Test fixture for plughost: a valid plugin with commands that exercise the host."
+    )
+    assert after["manifest"]["summary"] == "Commands that exercise the host."
     # An edit in place changes the distribution's files: not ok any more.
     module = site / "plughost_fixture_tools" / "__init__.py"
     module.write_text(module.read_text() + "\n# edited\n")

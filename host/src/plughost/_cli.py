@@ -17,9 +17,9 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
-from typing import NoReturn
 
 from . import __version__
+from ._argparsing import Parser
 from ._output import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -37,15 +37,8 @@ from ._untrusted import install_interrupt_handler
 __all__ = ["console", "main"]
 
 
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose errors are one line and exit with status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
-
-
-def _build_parser() -> _Parser:
-    common = _Parser(add_help=False)
+def _build_parser() -> Parser:
+    common = Parser(add_help=False)
     common.add_argument(
         "--debug",
         action="store_true",
@@ -58,22 +51,22 @@ def _build_parser() -> _Parser:
         default=argparse.SUPPRESS,
         help="load no plugin at all (they show as disabled)",
     )
-    as_json = _Parser(add_help=False)
+    as_json = Parser(add_help=False)
     as_json.add_argument(
         "--json",
         action="store_true",
         default=argparse.SUPPRESS,
         help="print JSON on stdout instead of text",
     )
-    parser = _Parser(
+    parser = Parser(
         prog="plughost",
         description="Discover, check and run plughost plugins.",
-        parents=[common],
+        parents=[common, as_json],
         epilog="Exit codes: 0 ok, 1 the plugin failed, 2 usage error, 3 plugin not found"
         " or not usable, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"plughost {__version__}")
-    sub = parser.add_subparsers(dest="action", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="action", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     p = sub.add_parser(
         "list",
@@ -272,11 +265,18 @@ def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
                 "standard output is closed, and plughost prints its results there;"
                 " give it one (for example > FILE or > /dev/null)"
             )
-        parser = _build_parser()
-        args = parser.parse_args(args_list)
-        out.debug = bool(getattr(args, "debug", False))
+        # --json and --debug count wherever they stand (before a --): even
+        # an error in the words around them is reported their way.
+        words = args_list[: args_list.index("--")] if "--" in args_list else args_list
+        out.as_json = "--json" in words
+        out.debug = "--debug" in words
         configure_logging(out.debug, out.err)
-        out.as_json = getattr(args, "json", False)
+        parser = _build_parser()
+        if not args_list:
+            # No command at all: what there is to do, not an error.
+            out.write(parser.format_help().rstrip())
+            return EXIT_OK
+        args = parser.parse_args(args_list)
         if console and args.action in _STARTS_PROCESSES:
             # Orphans of what this command starts (a plugin's double-forked
             # daemon, a worker's setsid grandchild) are adopted by plughost,

@@ -19,7 +19,7 @@ from ._output import (
     UsageError,
     configure_logging,
 )
-from ._terminal import SafeStream, cut, dumps, one_line, terminal_width
+from ._terminal import SafeStream, cut, dumps, one_line, show_value, terminal_width
 
 if TYPE_CHECKING:
     from ._config import Policy
@@ -81,7 +81,7 @@ def _cmd_list(args: argparse.Namespace, out: Output) -> int:
     unchecked = [p.name for p in plugins if p.state.value == "unchecked"]
     if unchecked:
         out.note(
-            f"note: {len(unchecked)} plugin(s) not checked since installed or changed;"
+            f"note: {_count(len(unchecked), 'plugin')} not checked since installed or changed;"
             " `plughost check` imports and validates them"
         )
     return EXIT_OK
@@ -105,7 +105,10 @@ def _cmd_info(args: argparse.Namespace, out: Output) -> int:
 
 def _print_info(out: Output, info: PluginInfo) -> None:
     """Everything about one plugin, whole, each field escaped onto its line."""
-    name, summary = one_line(info.name), one_line(info.summary)
+    # The plugin's own summary (its docstring's first line) once it is known;
+    # `list` shows its distribution's, which needs no import.
+    own = info.manifest.summary if info.manifest is not None else info.summary
+    name, summary = one_line(info.name), one_line(own)
     out.write(f"{name}: {summary}" if summary else name)
     out.write(f"  state:        {info.state.value}")
     if info.reason:
@@ -138,7 +141,7 @@ def _print_info(out: Output, info: PluginInfo) -> None:
         out.write(one_line(f"  {cmd.name} {params}".rstrip()))
         out.write(f"      {one_line(cmd.help)}")
         for p in cmd.params:
-            extra = f" (default: {_format_scalar(p.default)})" if not p.required else ""
+            extra = f" (default: {show_value(p.default)})" if not p.required else ""
             help_ = f": {p.help}" if p.help else ""
             out.write(f"      {one_line(f'{p.name}  {p.type.describe()}{extra}{help_}')}")
         out.write(f"      returns {one_line(cmd.returns.describe())}")
@@ -166,7 +169,9 @@ def _cmd_check(args: argparse.Namespace, out: Output) -> int:
             out.write(f"{name.ljust(width)}  {r.state.value}: {one_line(problems[0])}")
             for problem in problems[1:]:
                 out.write(f"{' ' * width}  {' ' * len(r.state.value)}  {one_line(problem)}")
-    return EXIT_OK if all(r.state.value == "ok" for r in results) else EXIT_FAILED
+    # A plugin the user disabled is their choice, not a failure of the check.
+    fine = ("ok", "disabled")
+    return EXIT_OK if all(r.state.value in fine for r in results) else EXIT_FAILED
 
 
 def _cmd_run(args: argparse.Namespace, out: Output) -> int:
@@ -198,23 +203,24 @@ def _cmd_run(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
-def _format_scalar(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    return str(value)
+def _count(n: int, noun: str) -> str:
+    """``1 plugin``, ``2 plugins``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _format_result(value: object) -> str:
-    """A command's result as a person reads it."""
+    """A command's result as a person reads it: text as it is, a list one item a line."""
+
+    def item(v: object) -> str:
+        return v if isinstance(v, str) else show_value(v)
+
     if value is None:
         return ""
     if isinstance(value, list):
-        return "\n".join(_format_scalar(v) for v in value)
+        return "\n".join(item(v) for v in value)
     if isinstance(value, dict):
-        return "\n".join(f"{k}: {_format_scalar(v)}" for k, v in value.items())
-    return _format_scalar(value)
+        return "\n".join(f"{k}: {item(v)}" for k, v in value.items())
+    return item(value)
 
 
 def _check_name(name: str) -> None:

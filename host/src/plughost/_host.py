@@ -30,6 +30,7 @@ from ._states import PluginState
 if TYPE_CHECKING:
     # Loading and isolation are imported when a plugin is loaded, not to list.
     from ._client import WorkerProcess
+    from ._discovery import DistInfo
     from ._handles import IsolatedPlugin, LoadedPlugin
     from ._loading import Loaded
     from ._manifest import Manifest
@@ -81,6 +82,18 @@ class PluginInfo:
             "checked": self.checked,
             "manifest": None if self.manifest is None else self.manifest.to_dict(),
         }
+
+
+def _summary(dist: DistInfo | None, manifest: Manifest | None) -> str:
+    """What ``list`` shows of a plugin, the same before and after it is checked.
+
+    The distribution's Summary, read from metadata, is known without an
+    import; only a plugin whose distribution has none (or that has no
+    distribution) is summed up by its class docstring, once checked.
+    """
+    if dist is not None and dist.summary:
+        return dist.summary
+    return manifest.summary if manifest is not None else ""
 
 
 class Host:
@@ -212,7 +225,7 @@ class Host:
             "distribution": dist.name if dist else None,
             "version": dist.version if dist else None,
             "requires": entry.requires,
-            "summary": dist.summary if dist else "",
+            "summary": _summary(dist, None),
         }
         if fresh:
             base.update(fresh)
@@ -220,6 +233,7 @@ class Host:
             record = self._record(entry)
             if record is not None:
                 base.update(self._from_record(record))
+                base["summary"] = _summary(dist, base.get("manifest"))
             elif entry.python is not None or entry.command is not None:
                 runner = entry.python or " ".join(entry.command or ())
                 base["reason"] = (
@@ -264,7 +278,6 @@ class Host:
         fields: dict[str, Any] = {"state": state, "reason": record.reason, "checked": True}
         if manifest is not None:
             fields["manifest"] = manifest
-            fields["summary"] = manifest.summary
         if state is PluginState.INVALID:
             fields["problems"] = tuple(record.reason.split("\n"))
             fields["reason"] = record.reason.split("\n")[0]
@@ -321,7 +334,9 @@ class Host:
                     state=PluginState.OK,
                     reason="",
                     manifest=handle.manifest,
-                    summary=handle.manifest.summary,
+                    summary=_summary(
+                        entry.candidate.dist if entry.candidate else None, handle.manifest
+                    ),
                     distribution=handle.manifest.distribution,
                     version=handle.manifest.version,
                     checked=True,
@@ -368,7 +383,7 @@ class Host:
             reason=reason,
             problems=problems,
             manifest=manifest,
-            summary=manifest.summary if manifest else (dist.summary if dist else ""),
+            summary=_summary(dist, manifest),
             checked=True,
         )
         return info, outcome if isinstance(outcome, Loaded) else None

@@ -10,6 +10,7 @@ here imports plugin code.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -203,22 +204,36 @@ def _apply_policy(entries: dict[str, Entry], policy: Policy, disable: frozenset[
         }
         for missing in sorted(allow - provided):
             log.warning(
-                "%s allows distribution %r, which provides no installed plugin",
+                "%s allows distribution %r, which provides no installed plugin%s",
                 policy.sources.get("allow", "the allow list"),
                 missing,
+                _meant(missing, provided),
             )
     names = policy.disable | disable
     for missing in sorted(names - entries.keys()):
         log.warning(
-            "%s disables %r, but no plugin of that name is installed",
+            "%s disables %r, but no plugin of that name is installed%s",
             policy.sources.get("disable", "the disable list"),
             missing,
+            _meant(missing, entries),
+        )
+    for missing in sorted(policy.plugins.keys() - entries.keys()):
+        log.warning(
+            "%s has a [plugins.%s] table, but no plugin of that name is installed%s",
+            f"config file {policy.path}",
+            missing,
+            _meant(missing, entries),
         )
     for name, entry in entries.items():
         reason = _blocked(name, entry, policy, names, disable)
         if reason:
             entry.state = PluginState.DISABLED
             entry.reason = reason
+
+
+def _meant(name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 def _blocked(

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
+from ._argparsing import REACHED, Parser
 from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
+from ._terminal import show_value
 
 __all__ = ["RunRequest", "parse_command_line"]
 
@@ -32,24 +33,6 @@ class RunRequest:
     as_json: bool = False
     debug: bool = False
     help_text: str = ""
-
-
-# What a person writes for a negative number: argparse on its own takes only
-# -1 and -.5 for numbers, and -1e3 or -inf for unknown options.
-_NEGATIVE_NUMBER = re.compile(
-    r"^-(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?|inf|infinity|nan)$", re.IGNORECASE
-)
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._negative_number_matcher = _NEGATIVE_NUMBER
-
-    def error(self, message: str) -> NoReturn:
-        from ._output import UsageError
-
-        raise UsageError(f"{self.prog}: {message} (see `{self.prog} --help`)")
 
 
 def timeout_value(text: str) -> float:
@@ -97,29 +80,31 @@ def host_flags(words: Sequence[str], prog: str) -> tuple[bool, float | None]:
 
 
 def _host_options(parser: argparse.ArgumentParser) -> None:
+    """plughost's own options, under a heading of their own after the plugin's."""
     hidden = argparse.SUPPRESS
-    parser.add_argument(
+    group = parser.add_argument_group("plughost options")
+    group.add_argument(
         "--json",
         dest=_JSON,
         action="store_true",
         default=argparse.SUPPRESS,
         help="print the result as JSON",
     )
-    parser.add_argument(
+    group.add_argument(
         "--debug",
         dest=_DEBUG,
         action="store_true",
         default=argparse.SUPPRESS,
         help=argparse.SUPPRESS,
     )
-    parser.add_argument(
+    group.add_argument(
         "--isolated",
         dest="plughost:isolated",
         action="store_true",
         default=hidden,
         help="run the plugin in a worker process",
     )
-    parser.add_argument(
+    group.add_argument(
         "--timeout",
         dest="plughost:timeout",
         type=timeout_value,
@@ -127,7 +112,7 @@ def _host_options(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="fail a call that takes longer (implies --isolated)",
     )
-    parser.add_argument(
+    group.add_argument(
         "-h",
         "--help",
         action="store_true",
@@ -136,8 +121,8 @@ def _host_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _build(manifest: Manifest, prog: str) -> tuple[_Parser, dict[str, _Parser]]:
-    top = _Parser(
+def _build(manifest: Manifest, prog: str) -> tuple[Parser, dict[str, Parser]]:
+    top = Parser(
         prog=prog,
         description="\n\n".join(x for x in (manifest.summary, manifest.description) if x),
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -145,8 +130,8 @@ def _build(manifest: Manifest, prog: str) -> tuple[_Parser, dict[str, _Parser]]:
         usage=f"{prog} [--json] COMMAND [ARGS ...]",
     )
     _host_options(top)
-    sub = top.add_subparsers(dest="plughost:command", metavar="COMMAND", parser_class=_Parser)
-    commands: dict[str, _Parser] = {}
+    sub = top.add_subparsers(dest="plughost:command", metavar="COMMAND", parser_class=Parser)
+    commands: dict[str, Parser] = {}
     for cmd in manifest.commands:
         p = sub.add_parser(
             cmd.name,
@@ -156,9 +141,9 @@ def _build(manifest: Manifest, prog: str) -> tuple[_Parser, dict[str, _Parser]]:
             formatter_class=argparse.RawDescriptionHelpFormatter,
             add_help=False,
         )
-        _host_options(p)
         for param in cmd.params:
             _add_param(p, param)
+        _host_options(p)
         commands[cmd.name] = p
     return top, commands
 
@@ -168,13 +153,16 @@ def _add_param(parser: argparse.ArgumentParser, param: ParamSpec) -> None:
     base = t.items if t.kind == "array" and t.items is not None else t
     convert = _converter(base)
     choices = list(base.enum) if base.enum is not None else None
-    help_ = param.help or ""
-    if not param.required:
-        default = "none" if param.default is None else _show(param.default)
-        help_ = f"{help_} (default: {default})".strip()
-    kwargs: dict[str, Any] = {"help": help_ or None, "default": argparse.SUPPRESS}
+    # The same words as `plughost info`: the type as described, then the default.
+    about = (
+        t.describe() if param.required else f"{t.describe()}; default: {show_value(param.default)}"
+    )
+    if t.kind == "array" and not param.required:
+        about += "; repeat the option for several values"
+    help_ = f"{param.help} ({about})" if param.help else f"({about})"
+    kwargs: dict[str, Any] = {"help": help_, "default": argparse.SUPPRESS}
     if param.required:
-        kwargs["metavar"] = param.name.upper() if choices is None else None
+        kwargs["metavar"] = param.name.upper()
         if t.kind == "array":
             kwargs["nargs"] = "+"
         parser.add_argument(param.name, type=convert, choices=choices, **kwargs)
@@ -185,17 +173,8 @@ def _add_param(parser: argparse.ArgumentParser, param: ParamSpec) -> None:
         return
     if t.kind == "array":
         kwargs["action"] = "append"
-        kwargs["help"] = f"{help_} (repeat for several values)".strip()
-    kwargs["metavar"] = param.name.upper() if choices is None else None
+    kwargs["metavar"] = param.name.upper()
     parser.add_argument(flag, dest=param.name, type=convert, choices=choices, **kwargs)
-
-
-def _show(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return " ".join(_show(v) for v in value) or "none"
-    return str(value)
 
 
 def _converter(t: TypeSpec) -> Callable[[str], Any]:
@@ -261,6 +240,7 @@ def parse_command_line(manifest: Manifest, argv: Sequence[str], *, prog: str) ->
     values.pop("plughost:isolated", None)
     values.pop("plughost:timeout", None)
     values.pop("help", None)
+    values.pop(REACHED, None)
     spec: CommandSpec | None = manifest.command(command)
     assert spec is not None
     return RunRequest(command, values, as_json, debug)

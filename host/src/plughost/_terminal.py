@@ -23,7 +23,7 @@ import os
 import re
 from typing import IO, Any
 
-__all__ = ["SafeStream", "cut", "dumps", "escape", "one_line", "terminal_width"]
+__all__ = ["SafeStream", "cut", "dumps", "escape", "one_line", "show_value", "terminal_width"]
 
 _CONTROLS = (
     "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 but tab and newline, DEL, C1
@@ -69,6 +69,26 @@ def cut(text: str, width: int) -> str:
     if len(line) <= width:
         return line
     return line[: max(width - 3, 0)] + "..."
+
+
+def show_value(value: object) -> str:
+    """A JSON value as a person reads it, the same wherever plughost shows one.
+
+    ``null``, ``true`` and ``false`` as in JSON (and in ``--json`` output);
+    a string as it is (``""`` when empty); a list as ``[a, b]`` (``[]``); an
+    object as ``{key: value}``.
+    """
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value if value else '""'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(show_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show_value(v)}" for k, v in value.items()) + "}"
+    return str(value)
 
 
 def terminal_width(stream: IO[str] | SafeStream | None, default: int = 80) -> int:
