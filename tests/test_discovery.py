@@ -204,7 +204,9 @@ def test_list_says_ok_only_after_a_check_and_until_the_files_change(
     assert before["summary"] == (
         "Test fixture for plughost: a valid plugin with commands that exercise the host."
     )
-    assert after["manifest"]["summary"] == "Commands that exercise the host."
+    manifest = after["manifest"]
+    assert isinstance(manifest, dict)
+    assert manifest["summary"] == "Commands that exercise the host."
     # An edit in place changes the distribution's files: not ok any more.
     module = site / "plughost_fixture_tools" / "__init__.py"
     module.write_text(module.read_text() + "\n# edited\n")
