@@ -113,7 +113,14 @@ def _build_parser() -> Parser:
         parents=[common, as_json],
         help="show the configuration file in use and the effective settings",
         description="Show the configuration file in use (PLUGHOST_CONFIG, else the user"
-        " config directory) and the effective settings, with where each comes from.",
+        " config directory), the cache directory and the effective value of every setting,"
+        " with where each comes from. `plughost config path` prints the file's path alone.",
+    ).add_argument(
+        "what",
+        nargs="?",
+        choices=["path"],
+        metavar="path",
+        help="print only the path of the config file",
     )
     p = sub.add_parser(
         "new",

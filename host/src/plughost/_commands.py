@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO, cast
 
@@ -236,26 +237,50 @@ def _check_name(name: str) -> None:
 
 
 def _cmd_config(args: argparse.Namespace, out: Output) -> int:
+    from ._config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, PluginPolicy
+    from ._records import default_cache_dir
+
     policy = _policy(args)
-    if args.__dict__.get("json"):
-        out.json(policy.to_dict())
+    if args.what == "path":
+        out.json(str(policy.path), indent=None) if out.as_json else out.write(str(policy.path))
         return EXIT_OK
-    state = "" if policy.file_exists else " (does not exist; defaults apply)"
-    out.write(f"config file: {policy.path}{state}")
+    cache = default_cache_dir()
+    builtin = "built-in default"
 
     def source(key: str) -> str:
-        return f"  ({policy.sources.get(key, 'default')})"
+        return policy.sources.get(key, builtin)
 
-    allow = "all distributions" if policy.allow is None else ", ".join(sorted(policy.allow))
-    out.write(f"allow:         {allow or 'none'}{source('allow')}")
-    out.write(f"disable:       {', '.join(sorted(policy.disable)) or '-'}{source('disable')}")
-    out.write(f"isolate:       {', '.join(sorted(policy.isolate)) or '-'}{source('isolate')}")
-    out.write(f"verify:        {'true' if policy.verify else 'false'}{source('verify')}")
-    for key, value in (("timeout", policy.timeout), ("start_timeout", policy.start_timeout)):
-        shown = f"{value:g} s" if value is not None else "default"
-        out.write(f"{key + ':':<15}{shown}{source(key)}")
-    from ._config import PluginPolicy
+    def names(values: frozenset[str]) -> str:
+        return ", ".join(sorted(values)) or "none"
 
+    seconds = {
+        "timeout": policy.timeout or DEFAULT_CALL_TIMEOUT,
+        "start_timeout": policy.start_timeout or DEFAULT_START_TIMEOUT,
+    }
+    rows: list[tuple[str, str, object, str]] = [
+        (
+            "allow",
+            "all distributions" if policy.allow is None else names(policy.allow),
+            None if policy.allow is None else sorted(policy.allow),
+            source("allow"),
+        ),
+        ("disable", names(policy.disable), sorted(policy.disable), source("disable")),
+        ("isolate", names(policy.isolate), sorted(policy.isolate), source("isolate")),
+        ("verify", show_value(policy.verify), policy.verify, source("verify")),
+        *((k, f"{v:g} s", v, source(k)) for k, v in seconds.items()),
+    ]
+    cache_source = "PLUGHOST_CACHE_DIR" if os.environ.get("PLUGHOST_CACHE_DIR") else builtin
+    if out.as_json:
+        data = policy.to_dict()
+        data["cache_dir"] = {"path": str(cache), "source": cache_source}
+        data["effective"] = {k: {"value": v, "source": src} for k, _, v, src in rows}
+        out.json(data)
+        return EXIT_OK
+    state = "" if policy.file_exists else " (does not exist; built-in defaults apply)"
+    out.write(f"config file:     {policy.path}{state}")
+    out.write(f"cache directory: {cache}  ({cache_source})")
+    for key, shown, _, src in rows:
+        out.write(f"{key + ':':<17}{one_line(shown)}  ({src})")
     defaults = PluginPolicy().to_dict()
     for name, plugin in sorted(policy.plugins.items()):
         out.write(f"[plugins.{name}]")
