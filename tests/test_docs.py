@@ -269,7 +269,7 @@ def _run_console(doc: Path, env: PluginEnv, cwd: Path) -> int:
 @pytest.mark.parametrize(
     ("doc", "commands"),
     [
-        ("README.md", 12),
+        ("README.md", 13),
         ("host/README.md", 2),
         ("plugins/greeter/README.md", 7),
         ("plugins/calculator/README.md", 26),
