@@ -392,3 +392,27 @@ def test_a_negative_infinity_is_refused_as_a_number(plugin_env: PluginEnv) -> No
     assert result.returncode == 2
     assert "'-inf' is not a finite number" in result.stderr
     assert "unrecognized" not in result.stderr
+
+
+def test_debug_traces_what_plughost_does(plugin_env: PluginEnv) -> None:
+    def trace(*args: str) -> list[str]:
+        result = plugin_env.plughost(*args, "--debug", timeout=60)
+        assert result.returncode == 0, result.stderr
+        return [line for line in result.stderr.splitlines() if line.startswith("debug ")]
+
+    first = "\n".join(trace("list"))
+    assert "no usable discovery index at" in first
+    assert "plugin 'tools' (plughost-fixture-tools 1.0.0): unchecked" in first
+    assert "plugin 'clash' (no distribution): conflict: plugin name 'clash' is provided" in first
+    assert re.search(r"discovery index \S+ is current", "\n".join(trace("list")))
+    checked = "\n".join(trace("check", "tools"))
+    assert re.search(r"plugin 'tools' imported, validated and started .* in [\d.]+ ms: ok", checked)
+    assert "recorded tools as ok" in checked
+    run = trace("run", "--isolated", "tools", "echo", "hi")
+    text = "\n".join(run)
+    assert re.search(r"starting the worker of plugin 'tools': .* -P -m plughost.worker", text)
+    assert re.search(r"handshake done in [\d.]+ ms", text)
+    # Each shutdown step, in order: "worker PID: what happened".
+    steps = [line.split(": ", 2)[2] for line in run if "plughost._lifetime" in line]
+    assert steps[:2] == ["asked to shut down", "its input closed"]
+    assert re.fullmatch(r"exited with status 0 after [\d.]+ s", steps[-1])

@@ -14,6 +14,7 @@ is tracked through /proc (``_proctree``) and ends with it.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import subprocess
 import sys
@@ -41,6 +42,8 @@ __all__ = [
     "WorkerProcess",
     "python_worker_command",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Seconds a shutdown may take in all: polite for the first half, SIGTERM for
 #: the second, then SIGKILL for the whole tree.
@@ -132,6 +135,7 @@ class WorkerProcess:
         env = {**self._env, p.COOKIE_NAME: p.COOKIE_VALUE}
         env["PLUGHOST_MAX_MESSAGE"] = str(self._max_message)
         env.setdefault("PYTHONUNBUFFERED", "1")
+        started = time.monotonic()
         try:
             self._proc, self._tree = spawn(self.command, env)
         except OSError as exc:
@@ -140,6 +144,12 @@ class WorkerProcess:
                 f" {exc.strerror or exc}; check that the program exists and is executable",
                 plugin=self.name,
             ) from None
+        log.debug(
+            "starting the worker of plugin %r: %s (pid %d)",
+            self.name,
+            " ".join(self.command),
+            self._proc.pid,
+        )
         assert self._proc.stdout is not None and self._proc.stderr is not None
         assert self._proc.stdin is not None
         # Writes never block for longer than the request's deadline: a worker
@@ -183,6 +193,13 @@ class WorkerProcess:
         self.protocol_version = accepted.protocol_version
         self.manifest = accepted.manifest
         self.worker_info = accepted.worker_info
+        log.debug(
+            "worker of plugin %r: pid %d, protocol %d, handshake done in %.1f ms",
+            self.name,
+            self._proc.pid,
+            accepted.protocol_version,
+            (time.monotonic() - started) * 1000,
+        )
         return accepted.manifest
 
     # -- requests ----------------------------------------------------------------
@@ -419,6 +436,13 @@ class WorkerProcess:
 
         budget = min(grace, HURRIED_GRACE) if self._hurry else grace
         deadline = time.monotonic() + budget
+        log.debug(
+            "shutting down the worker of plugin %r (pid %d) within %g s%s",
+            self.name,
+            proc.pid,
+            budget,
+            "" if usable else ", without asking it",
+        )
         shut_down(proc, tree, budget, ask=ask if usable else None, end_input=writer.close)
         self._closed = True
         tree.close()

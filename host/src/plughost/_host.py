@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -185,6 +186,16 @@ class Host:
         )
         self._entries = decision.entries
         self._passed_over = decision.passed_over
+        if log.isEnabledFor(logging.DEBUG):
+            for entry in [*self._entries.values(), *self._passed_over]:
+                dist = entry.candidate.dist if entry.candidate else None
+                log.debug(
+                    "plugin %r (%s): %s%s",
+                    entry.name,
+                    dist.label() if dist else "no distribution",
+                    entry.state.value,
+                    f": {entry.reason}" if entry.reason else "",
+                )
         return self._entries
 
     def names(self) -> list[str]:
@@ -360,6 +371,7 @@ class Host:
         if modified is not None:
             outcome: Loaded | LoadFailure = LoadFailure(PluginState.BROKEN, modified)
         elif cand is not None:
+            started = time.monotonic()
             outcome = load_plugin(
                 name=entry.name,
                 target=cand.value,
@@ -368,8 +380,16 @@ class Host:
                 settings=entry.settings,
             )
         else:
+            started = time.monotonic()
             outcome = load_plugin(name=entry.name, obj=entry.cls, settings=entry.settings)
         problems: tuple[str, ...] = ()
+        if modified is None:
+            log.debug(
+                "plugin %r imported, validated and started in this process in %.1f ms: %s",
+                entry.name,
+                (time.monotonic() - started) * 1000,
+                "ok" if isinstance(outcome, Loaded) else outcome.state.value,
+            )
         if isinstance(outcome, Loaded):
             state, reason = PluginState.OK, ""
             manifest: Manifest | None = outcome.manifest

@@ -86,7 +86,9 @@ def shut_down(
     # Pin the worker's descendants while they are still its descendants.
     tree.collect()
     if ask is not None and proc.poll() is None:
+        log.debug("worker %d: asked to shut down", proc.pid)
         ask(max(0.0, polite_until - time.monotonic()))
+    log.debug("worker %d: its input closed", proc.pid)
     end_input()
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(max(0.0, polite_until - time.monotonic()))
@@ -105,3 +107,9 @@ def shut_down(
             tree.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(_REAP_WAIT)
+    log.debug(
+        "worker %d: %s after %.2f s",
+        proc.pid,
+        describe_status(proc.poll()),
+        time.monotonic() - started,
+    )

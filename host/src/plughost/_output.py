@@ -204,6 +204,8 @@ def configure_logging(debug: bool, stream: SafeStream) -> None:
     root.setLevel(threshold)
     # Plugin output is filtered by the handler, not by the level.
     logging.getLogger("plughost.plugin").setLevel(logging.DEBUG)
+    logging.addLevelName(logging.DEBUG, "debug")
+    logging.addLevelName(logging.INFO, "info")
     logging.addLevelName(logging.WARNING, "warning")
     logging.addLevelName(logging.ERROR, "error")
 

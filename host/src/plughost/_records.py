@@ -80,6 +80,7 @@ class CheckRecords:
     def _load(self) -> dict[str, Any]:
         if self._data is None:
             self._data = self._read()
+            log.debug("check records %s: %d read", self.path, len(self._data))
         return self._data
 
     def get(self, key: str, fingerprint: str) -> CheckRecord | None:
@@ -116,3 +117,5 @@ class CheckRecords:
             current[key] = entry
             data = {"format": _FORMAT, "host": self._host_version, "plugins": current}
             write_json(self.path, data)
+            plugin = key.partition("=")[0]
+            log.debug("check records %s: recorded %s as %s", self.path, plugin, record.state)
