@@ -416,3 +416,18 @@ def test_debug_traces_what_plughost_does(plugin_env: PluginEnv) -> None:
     steps = [line.split(": ", 2)[2] for line in run if "plughost._lifetime" in line]
     assert steps[:2] == ["asked to shut down", "its input closed"]
     assert re.fullmatch(r"exited with status 0 after [\d.]+ s", steps[-1])
+
+
+def test_info_shows_the_project_urls_from_the_metadata(clean_env: PluginEnv) -> None:
+    result = clean_env.plughost("info", "greeter", timeout=60)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    start = lines.index("  project urls:")
+    assert lines[start + 1 : start + 5] == [
+        "    Homepage       https://github.com/plughost/plughost",
+        "    Documentation  https://github.com/plughost/plughost/tree/main/plugins/greeter#readme",
+        "    Source         https://github.com/plughost/plughost",
+        "    Issues         https://github.com/plughost/plughost/issues",
+    ]
+    data = json.loads(clean_env.plughost("info", "greeter", "--json", timeout=60).stdout)
+    assert data["urls"]["Issues"] == "https://github.com/plughost/plughost/issues"

@@ -122,6 +122,11 @@ def _print_info(out: Output, info: PluginInfo) -> None:
         out.write(f"  entry point:  {one_line(info.target)}")
     if info.requires:
         out.write(f"  requires:     {one_line(info.requires)}")
+    if info.urls:
+        out.write("  project urls:")
+        width = max(len(one_line(label)) for label, _ in info.urls)
+        for label, url in info.urls:
+            out.write(f"    {one_line(label):<{width}}  {one_line(url)}")
     if info.manifest is None:
         return
     if info.manifest.description:

@@ -17,7 +17,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import importlib.metadata
@@ -42,7 +42,8 @@ class DistInfo:
 
     ``requires`` holds its ``Requires-Dist`` entries, ``path`` the folder of
     its metadata (``*.dist-info``) when there is one, ``files`` its RECORD
-    entries resolved to absolute paths.
+    entries resolved to absolute paths, ``urls`` its ``Project-URL`` entries
+    (and ``Home-page``) as (label, URL) pairs.
     """
 
     name: str
@@ -51,6 +52,7 @@ class DistInfo:
     path: str | None = None
     summary: str = ""
     files: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    urls: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -203,7 +205,21 @@ def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:
         path=os.fspath(path) if path is not None else None,
         summary=(meta["Summary"] or "").strip(),
         files=tuple(files),
+        urls=_project_urls(meta),
     )
+
+
+def _project_urls(meta: Any) -> tuple[tuple[str, str], ...]:
+    """``Project-URL: Label, URL`` entries (and a ``Home-page``), as (label, URL) pairs."""
+    urls: list[tuple[str, str]] = []
+    home = meta.get("Home-page")
+    if home and home.strip() and home.strip() != "UNKNOWN":
+        urls.append(("Home-page", home.strip()))
+    for entry in meta.get_all("Project-URL") or ():
+        label, sep, url = str(entry).partition(",")
+        if sep and label.strip() and url.strip():
+            urls.append((label.strip(), url.strip()))
+    return tuple(urls)
 
 
 def _metadata_folders(group: str) -> list[str]:

@@ -64,6 +64,7 @@ class PluginInfo:
     version: str | None = None
     requires: str | None = None
     summary: str = ""
+    urls: tuple[tuple[str, str], ...] = ()
     manifest: Manifest | None = None
     problems: tuple[str, ...] = ()
     checked: bool = False
@@ -80,6 +81,7 @@ class PluginInfo:
             "version": self.version,
             "requires": self.requires,
             "summary": self.summary,
+            "urls": dict(self.urls),
             "checked": self.checked,
             "manifest": None if self.manifest is None else self.manifest.to_dict(),
         }
@@ -237,6 +239,7 @@ class Host:
             "version": dist.version if dist else None,
             "requires": entry.requires,
             "summary": _summary(dist, None),
+            "urls": dist.urls if dist else (),
         }
         if fresh:
             base.update(fresh)

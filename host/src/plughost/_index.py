@@ -37,7 +37,7 @@ __all__ = ["FORMAT", "discover"]
 log = logging.getLogger(__name__)
 
 #: The version of the index file's shape.
-FORMAT = 2
+FORMAT = 3
 #: The largest index file read (thousands of plugins with their file lists).
 _LIMIT = 256 << 20
 _META_FILES = ("METADATA", "PKG-INFO", "entry_points.txt", "RECORD")
@@ -99,6 +99,7 @@ def _dist_to_dict(dist: DistInfo) -> dict[str, Any]:
         "path": dist.path,
         "summary": dist.summary,
         "files": list(dist.files),
+        "urls": [list(u) for u in dist.urls],
     }
 
 
@@ -114,6 +115,14 @@ def _dist_from_dict(data: Any) -> DistInfo:
     lists = [data.get("requires"), data.get("files")]
     if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lists):
         raise ValueError("a distribution's requires or files are not lists of strings")
+    urls = data.get("urls")
+    if not (
+        isinstance(urls, list)
+        and all(
+            isinstance(u, list) and len(u) == 2 and all(isinstance(x, str) for x in u) for u in urls
+        )
+    ):
+        raise ValueError("a distribution's urls are not a list of label and URL pairs")
     return DistInfo(
         data["name"],
         data["version"],
@@ -121,6 +130,7 @@ def _dist_from_dict(data: Any) -> DistInfo:
         path,
         data["summary"],
         tuple(data["files"]),
+        tuple((label, url) for label, url in urls),
     )
 
 
