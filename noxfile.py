@@ -114,21 +114,42 @@ def e2e(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """A fresh environment with plughost and both plugins, used as a user would."""
-    session.install(*map(str, PROJECTS.values()))
-    env = {"PLUGHOST_CACHE_DIR": session.create_tmp() + "/plughost-cache"}
-    for args in (
-        ["--version"],
-        ["list"],
-        ["info", "greeter"],
-        ["run", "greeter", "greet", "Ada", "--language", "fr"],
-        ["run", "greeter", "greet", "Ada", "--language", "ja"],
-        ["run", "calculator", "evaluate", "2 * (3 + 4) - 0.1"],
-        ["run", "calculator", "evaluate", "0.1 + 0.2"],
-        ["check"],
-        ["list"],
-    ):
-        session.run("plughost", *args, env=env)
+    """A fresh environment with plughost, both plugins and a broken one, used as a user would.
+
+    Each step says what it shows; a step that must fail (the broken plugin,
+    a misspelt command) is run with the exit status it must have.
+    """
+    session.install(*map(str, PROJECTS.values()), str(ROOT / "examples" / "broken-plugin"))
+    tmp = Path(session.create_tmp())
+    # The demo's own cache and (empty) configuration, not the reader's.
+    env = {
+        "PLUGHOST_CACHE_DIR": str(tmp / "plughost-cache"),
+        "XDG_CONFIG_HOME": str(tmp / "config"),
+    }
+    steps: list[tuple[str, list[str], int]] = [
+        ("the host", ["--version"], 0),
+        ("every installed plugin, from metadata alone: nothing is imported", ["list"], 0),
+        ("a plugin's commands and parameters", ["info", "greeter"], 0),
+        ("a command, in process", ["run", "greeter", "greet", "Ada", "--language", "fr"], 0),
+        (
+            "the same plugin isolated, in a worker process of its own",
+            ["run", "--isolated", "greeter", "greet", "Ada", "--language", "ja"],
+            0,
+        ),
+        ("exact arithmetic", ["run", "calculator", "evaluate", "2 * (3 + 4) - 0.1"], 0),
+        ("a result as JSON", ["run", "calculator", "evaluate", "0.1 + 0.2", "--json"], 0),
+        ("a misspelt command, and what was meant", ["run", "greeter", "gret", "Ada"], 2),
+        (
+            "every plugin checked: the broken one is contained, the others are ok (exit 1)",
+            ["check"],
+            1,
+        ),
+        ("the states found, remembered", ["list"], 0),
+        ("the effective settings and where each comes from", ["config"], 0),
+    ]
+    for what, args, code in steps:
+        session.log(what)
+        session.run("plughost", *args, env=env, success_codes=[code])
 
 
 @nox.session

@@ -52,11 +52,11 @@ _FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 # not here.
 NOT_RUN: dict[str, tuple[str, str]] = {
     # The quick start: CI runs exactly these.
-    "python3 -m pip install nox && python3 -m nox -s demo": (
+    "python3 -m venv .venv && .venv/bin/pip install nox && .venv/bin/nox -s demo": (
         ".ci/run",
         "runs nox, which makes environments of its own",
     ),
-    "python3 -m pip install nox && python3 -m nox": (
+    "python3 -m venv .venv && .venv/bin/pip install nox && .venv/bin/nox": (
         ".ci/run",
         "runs nox, which makes environments of its own",
     ),
@@ -358,8 +358,8 @@ def test_quick_start_is_what_ci_runs() -> None:
     (block,) = [m.group(2) for m in _FENCE.finditer(quick)]
     commands = [line[2:] for line in block.splitlines() if line.startswith("$ ")]
     assert commands == [
-        "python3 -m pip install nox && python3 -m nox -s demo",
-        "python3 -m pip install nox && python3 -m nox",
+        "python3 -m venv .venv && .venv/bin/pip install nox && .venv/bin/nox -s demo",
+        "python3 -m venv .venv && .venv/bin/pip install nox && .venv/bin/nox",
     ]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
     assert [line for line in ci if line in commands] == commands
