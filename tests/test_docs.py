@@ -466,4 +466,4 @@ def test_demo_installs_what_the_readme_installs() -> None:
         'ROOT / "plugins" / "calculator"',
     ):
         assert path in noxfile
-    assert "session.install(*map(str, PROJECTS.values()))" in noxfile
+    assert "session.install(*map(str, PROJECTS.values())" in noxfile
