@@ -107,6 +107,52 @@ def test_a_wrong_sample_result_is_reported_with_both_values(plugin_env: PluginEn
     assert "plugin 'tools' in process: add(numbers=[1, 2]) returned 3; expected 4" in result.stdout
 
 
+def test_every_failing_sample_is_reported(plugin_env: PluginEnv) -> None:
+    result = _pytest(
+        plugin_env,
+        """
+        from plughost.testing import PluginConformance, Sample
+
+        class TestTools(PluginConformance):
+            plugin = "tools"
+            samples = [
+                Sample("add", {"numbers": [1, 2]}, 4),
+                Sample("add", {"numbers": [2, 2]}, 4),
+                Sample("add", {"numbers": [3]}, 4),
+                Sample("refuse", {"reason": "x"}, error="something else"),
+            ]
+        """,
+    )
+    assert result.returncode == 1
+    assert _summary(result) == "1 failed, 3 passed"
+    out = result.stdout
+    assert "6 samples of plugin 'tools' failed:" in out
+    for where in ("in process", "isolated"):
+        assert f"plugin 'tools' {where}: add(numbers=[1, 2]) returned 3; expected 4" in out
+        assert f"plugin 'tools' {where}: add(numbers=[3]) returned 3; expected 4" in out
+        assert f"plugin 'tools' {where}: refuse(reason='x') failed:" in out
+    assert "add(numbers=[2, 2])" not in out
+
+
+def test_a_near_miss_of_a_name_reads_well(plugin_env: PluginEnv) -> None:
+    result = _pytest(
+        plugin_env,
+        """
+        from plughost.testing import check_found
+        import pytest
+
+        def test_near_miss():
+            with pytest.raises(AssertionError) as e:
+                check_found("tool")
+            assert str(e.value).startswith(
+                "no plugin named 'tool' is installed; did you mean 'tools'? (install"
+            )
+        """,
+    )
+    assert result.returncode == 0, result.stdout
+    assert _summary(result) == "1 passed"
+
+
 def test_an_unrelated_suite_is_unaffected(plugin_env: PluginEnv) -> None:
     tests = """
         import pytest

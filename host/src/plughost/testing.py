@@ -124,9 +124,9 @@ def check_found(name: str, host: Host | None = None) -> None:
         info = host.info(name)
     except PluginNotFound as exc:
         raise ConformanceError(
-            f"{exc}. Install the plugin's distribution in the test environment"
-            ' (pip install -e .) and check its [project.entry-points."plughost.plugins"]'
-            " table"
+            f"{exc} (install the plugin's distribution in the test environment with"
+            ' pip install -e ., and check its [project.entry-points."plughost.plugins"]'
+            " table)"
         ) from None
     if info.distribution is None and info.state.value != "conflict":
         raise ConformanceError(f"plugin {name!r} is not provided by an installed distribution")
@@ -169,22 +169,44 @@ def check_manifest_round_trip(name: str, host: Host | None = None) -> None:
 def check_samples(
     name: str, samples: Sequence[Sample], *, isolated: bool = True, host: Host | None = None
 ) -> None:
-    """Each sample gives the expected result in process, and isolated, the same both ways."""
+    """Each sample gives the expected result in process, and isolated, the same both ways.
+
+    Every sample is run, and every one that fails is reported, in one error.
+    """
     host = host or _host()
     if not samples:
         return
-    with host.load(name, isolated=False) as plugin:
-        here = [_run(plugin, s, "in process", name) for s in samples]
-    if not isolated:
-        return
-    with host.load(name, isolated=True) as plugin:
-        there = [_run(plugin, s, "isolated", name) for s in samples]
+    failures: list[str] = []
+
+    def run_all(where: str, *, isolate: bool) -> list[Any]:
+        results: list[Any] = []
+        with host.load(name, isolated=isolate) as plugin:
+            for sample in samples:
+                try:
+                    results.append(_run(plugin, sample, where, name))
+                except ConformanceError as exc:
+                    failures.append(str(exc))
+                    results.append(_FAILED)
+        return results
+
+    here = run_all("in process", isolate=False)
+    there = run_all("isolated", isolate=True) if isolated else here
     for sample, a, b in zip(samples, here, there, strict=True):
-        if a != b:
-            raise ConformanceError(
+        if a is not _FAILED and b is not _FAILED and a != b:
+            failures.append(
                 f"plugin {name!r}: {_describe(sample)} returned {a!r} in process but {b!r}"
                 " isolated; results must be plain JSON values"
             )
+    if len(failures) == 1:
+        raise ConformanceError(failures[0])
+    if failures:
+        raise ConformanceError(
+            f"{len(failures)} samples of plugin {name!r} failed:\n"
+            + "\n".join(f"  - {f}" for f in failures)
+        )
+
+
+_FAILED = object()
 
 
 class PluginConformance:
