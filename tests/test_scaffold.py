@@ -34,6 +34,7 @@ from packaging.requirements import Requirement
 from plughost import Host, PlughostError, PluginState
 from plughost import _scaffold as scaffold_module
 from plughost._scaffold import MAX_NAME_LENGTH, ScaffoldError, scaffold
+from support import PluginEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = ROOT / "host"
@@ -674,3 +675,16 @@ def test_the_templates_ship_in_the_wheel_and_scaffold_from_an_installed_plughost
     here = tmp_path / "here"
     scaffold("word-count", here)
     assert _listing(there) == _listing(here)
+
+
+def test_a_name_already_installed_is_warned_of(plugin_env: PluginEnv, tmp_path: Path) -> None:
+    result = plugin_env.plughost("new", "tools", "--directory", str(tmp_path / "p"), timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "p" / "pyproject.toml").exists()
+    assert result.stderr.splitlines() == [
+        "warning: a plugin named 'tools' is installed by plughost-fixture-tools 1.0.0; once"
+        " this project is installed too, neither loads (a conflict): choose another name, or"
+        " uninstall the other first"
+    ]
+    fresh = plugin_env.plughost("new", "brand-new", "--directory", str(tmp_path / "q"))
+    assert (fresh.returncode, fresh.stderr) == (0, "")

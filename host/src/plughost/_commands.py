@@ -403,6 +403,21 @@ def _cmd_verify(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK if all(report.ok for _, report in results) else EXIT_FAILED
 
 
+def _warn_if_taken(args: argparse.Namespace) -> None:
+    """A new plugin named like an installed one would conflict with it once installed."""
+    try:
+        taken = _host(args).info(args.name)
+    except Exception:  # not installed (or discovery failed): nothing to warn of
+        return
+    provider = f"by {taken.distribution} {taken.version}" if taken.distribution else "already"
+    log.warning(
+        "a plugin named %r is installed %s; once this project is installed too, neither"
+        " loads (a conflict): choose another name, or uninstall the other first",
+        args.name,
+        provider,
+    )
+
+
 def _cmd_new(args: argparse.Namespace, out: Output) -> int:
     import os
     from pathlib import Path
@@ -412,6 +427,7 @@ def _cmd_new(args: argparse.Namespace, out: Output) -> int:
     directory = Path(args.directory) if args.directory else None
     files = scaffold(args.name, directory)
     target = (directory or Path(f"plughost-{args.name}")).resolve()
+    _warn_if_taken(args)
     if out.as_json:
         out.json({"directory": str(target), "files": [str(f) for f in files]})
         return EXIT_OK
