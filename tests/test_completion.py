@@ -67,13 +67,27 @@ def protocol(env: PluginEnv, shell: str, *words: str, **extra: str) -> list[str]
     return result.stdout.splitlines()
 
 
-_BASH_DRIVER = """\
-eval "$(plughost completion bash)"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_snippets() -> list[str]:
+    """The code blocks of the README's "Shell completion" section, unindented."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Shell completion\n", 1)[1].split("\n### ", 1)[0]
+    found = re.findall(r"^ *```\n(.*?)^ *```", section, re.MULTILINE | re.DOTALL)
+    return ["\n".join(line.strip() for line in block.splitlines()) for block in found]
+
+
+# How the README loads the script into bash, then the call readline would make.
+_BASH_DRIVER = (
+    readme_snippets()[0]
+    + """
 COMP_WORDS=("$@")
 COMP_CWORD=$(( $# - 1 ))
 _plughost_complete plughost "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\\0' "${COMPREPLY[@]}"
 """
+)
 
 
 def bash(env: PluginEnv, *words: str, **extra: str) -> list[str]:
@@ -116,6 +130,27 @@ def test_each_shell_has_a_script_that_asks_plughost(clean_env: PluginEnv, shell:
     # No word of the command line or of a candidate is ever evaluated as shell code.
     code = "\n".join(x for x in result.stdout.splitlines() if not x.lstrip().startswith("#"))
     assert not re.search(r"\beval\b", code)
+
+
+def test_the_readme_installs_what_plughost_prints(clean_env: PluginEnv) -> None:
+    bash_line, zsh_save, zshrc, fish_save = readme_snippets()
+    assert bash_line == 'eval "$(plughost completion bash)"'  # what every bash test runs
+    assert "fpath=(~/.zfunc $fpath)" in zshrc and "compinit" in zshrc
+    for line, saved, shell in (
+        (zsh_save, ".zfunc/_plughost", "zsh"),
+        (fish_save, ".config/fish/completions/plughost.fish", "fish"),
+    ):
+        result = subprocess.run(
+            ["bash", "--norc", "--noprofile", "-c", line],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_environ(clean_env),
+            cwd=clean_env.home,
+            stdin=subprocess.DEVNULL,
+        )
+        assert result.returncode == 0, result
+        assert (clean_env.home / saved).read_text(encoding="utf-8") == _completion.script(shell)
 
 
 def test_an_unknown_shell_is_a_usage_error(clean_env: PluginEnv) -> None:
