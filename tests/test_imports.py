@@ -29,7 +29,9 @@ def _modules_after(env: PluginEnv, *args: str) -> set[str]:
 HEAVY = {"stevedore", "importlib.metadata", "packaging", "plughost._host", "plughost._discovery"}
 
 
-@pytest.mark.parametrize("args", [["--version"], ["--help"], ["run", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--version"], ["--help"], ["run", "--help"], ["completion", "bash"]]
+)
 def test_version_and_help_import_no_discovery(plugin_env: PluginEnv, args: list[str]) -> None:
     modules = _modules_after(plugin_env, *args)
     assert not HEAVY & modules
@@ -46,3 +48,29 @@ def test_run_imports_only_its_plugin(plugin_env: PluginEnv) -> None:
     modules = _modules_after(plugin_env, "run", "tools", "add", "1")
     plugins = {m.split(".")[0] for m in modules if m.startswith("plughost_")}
     assert plugins == {"plughost_fixture_tools"}
+
+
+def test_completion_imports_neither_discovery_nor_the_parser_of_a_plugin(
+    plugin_env: PluginEnv,
+) -> None:
+    """At every TAB: the index and the records are read, nothing else is imported."""
+    assert plugin_env.plughost("check", "tools").returncode == 0
+    words = ["__complete", "bash", "run", "tools", "echo", "--m"]
+    # The first run discovers (through stevedore) and writes the index for this
+    # interpreter's search path; it imports no plugin either.
+    cold = _modules_after(plugin_env, *words)
+    assert "stevedore" in cold
+    assert not {m for m in cold if m.startswith("plughost_")}
+    result = plugin_env.python(_PROBE, *words)
+    assert result.stdout == "--mode\n", result
+    modules = _modules_after(plugin_env, *words)
+    assert not HEAVY & modules
+    assert not {m for m in modules if m.startswith("plughost_")}
+    lean = {"dataclasses", "pathlib", "tempfile", "plughost._manifest", "plughost._runargs"}
+    assert not lean & modules
+    own = {m for m in modules if m.startswith("plughost.")}
+    assert own - _modules_after(plugin_env, "--version") == {
+        "plughost._completion",
+        "plughost._completion_data",
+        "plughost._names",
+    }

@@ -214,6 +214,18 @@ def _build_parser() -> Parser:
         metavar="SECONDS",
         help="fail a plugin whose import and start take longer (implies --isolated)",
     )
+    p = sub.add_parser(
+        "completion",
+        parents=[common],
+        help="print the shell completion script for bash, zsh or fish",
+        description="Print the script that completes plughost's commands, options, plugin"
+        ' names and plugin commands in SHELL. bash: eval "$(plughost completion bash)" in'
+        " ~/.bashrc; zsh: save it as _plughost in a folder of $fpath; fish: save it as"
+        " ~/.config/fish/completions/plughost.fish. It imports no plugin.",
+    )
+    p.add_argument(
+        "shell", choices=("bash", "zsh", "fish"), metavar="SHELL", help="bash, zsh or fish"
+    )
     return parser
 
 
@@ -272,6 +284,14 @@ def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
                 "standard output is closed, and plughost prints its results there;"
                 " give it one (for example > FILE or > /dev/null)"
             )
+        if args_list[:1] == ["__complete"]:
+            # The shells' completion scripts run this at every TAB: it answers
+            # from the discovery index and check records, without the parser.
+            from ._completion import answer
+
+            code = answer(args_list[1:], out)
+            out.flush()
+            return code
         # --json and --debug count wherever they stand (before a --): even
         # an error in the words around them is reported their way.
         words = args_list[: args_list.index("--")] if "--" in args_list else args_list

@@ -448,6 +448,13 @@ def _cmd_new(args: argparse.Namespace, out: Output) -> int:
     return EXIT_OK
 
 
+def _cmd_completion(args: argparse.Namespace, out: Output) -> int:
+    from ._completion import script
+
+    out.write(script(args.shell).rstrip("\n"))
+    return EXIT_OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "new": _cmd_new,
     "verify": _cmd_verify,
@@ -458,4 +465,5 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "info": _cmd_info,
     "run": _cmd_run,
     "check": _cmd_check,
+    "completion": _cmd_completion,
 }
