@@ -179,7 +179,7 @@ def test_the_zsh_and_fish_scripts_send_the_words_up_to_the_cursor() -> None:
 def test_subcommands_and_their_options(clean_env: PluginEnv) -> None:
     assert bash(clean_env, "") == SUBCOMMANDS
     assert bash(clean_env, "in") == ["info", "install"]
-    assert bash(clean_env, "--") == ["--debug", "--no-plugins", "--help", "--version"]
+    assert bash(clean_env, "--") == ["--debug", "--no-plugins", "--help", "--json", "--version"]
     assert bash(clean_env, "--debug", "co") == ["config", "completion"]
     assert bash(clean_env, "list", "--") == [
         "--debug",

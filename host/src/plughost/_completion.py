@@ -50,7 +50,7 @@ FILES = ":files"
 
 _PLUGIN, _PLUGINS = "plugin", "plugins"
 _COMMON = ("--debug", "--no-plugins", "-h", "--help")
-_GLOBAL = (*_COMMON, "--version")
+_GLOBAL = (*_COMMON, "--json", "--version")
 
 #: Each subcommand: its flags, its options that take a value (with what the
 #: value is: FILES or nothing to offer), and what its positional arguments
@@ -60,7 +60,7 @@ SUBCOMMANDS: dict[str, tuple[tuple[str, ...], dict[str, str | None], object]] = 
     "info": ((*_COMMON, "--json"), {}, _PLUGIN),
     "run": ((*_COMMON, "--json", "--isolated"), {"--timeout": None}, _PLUGIN),
     "check": ((*_COMMON, "--json", "--isolated"), {"--timeout": None}, _PLUGINS),
-    "config": ((*_COMMON, "--json"), {}, None),
+    "config": ((*_COMMON, "--json"), {}, ("path",)),
     "verify": ((*_COMMON, "--json"), {}, _PLUGINS),
     "install": (
         (

@@ -38,7 +38,7 @@ Entry = tuple[str, str, str | None, str | None]
 
 #: The shapes of the index and of the check records read here (a test holds
 #: them to ``_index.FORMAT`` and ``_records._FORMAT``).
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 RECORDS_FORMAT = 1
 _INDEX_LIMIT = 256 << 20
 _RECORDS_LIMIT = 32 << 20
