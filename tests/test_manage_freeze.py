@@ -124,12 +124,16 @@ def test_freeze_never_writes_a_line_it_was_handed(venv: Path, wheels: Wheels) ->
     wheel = next(wheels.base.glob("plughost_fixture_conflict_a-*.whl"))
     assert run_install(venv, [wheels.base], str(wheel))[0].ok
     (record,) = site_of(venv).glob("plughost_fixture_conflict_a-*.dist-info/direct_url.json")
-    # A URL with a newline would add a requirement of its own choosing to the file.
-    planted = {"url": "file:///x.whl\nplughost-fixture-evil==6.6.6", "archive_info": {}}
-    record.write_text(json.dumps(planted), encoding="utf-8")
-    frozen = cli(venv, "freeze")
-    assert frozen.stdout == f"{CONFLICT_A}==1.0.0\n"
-    assert frozen.stderr.startswith(f"warning: {CONFLICT_A} 1.0.0 is written as from an index:")
+    # A URL with a newline would add a requirement of its own choosing to the file;
+    # a space, options; a bidi override, text that reads otherwise than it runs.
+    for url in ("file:///x.whl\nplughost-fixture-evil==6.6.6", "file:///x.whl -e /", "\u202e"):
+        record.write_text(json.dumps({"url": url, "archive_info": {}}), encoding="utf-8")
+        frozen = cli(venv, "freeze")
+        assert frozen.stdout == f"{CONFLICT_A}==1.0.0\n"
+        assert frozen.stderr.startswith(
+            f"warning: {CONFLICT_A} 1.0.0 is written as from an index: its direct_url.json"
+            " cannot be used (url is not one word of printable characters)"
+        )
     record.unlink()
     os.mkfifo(record)  # reading it would wait for a writer forever
     frozen = cli(venv, "freeze", timeout=60)

@@ -194,6 +194,10 @@ def test_a_file_is_checked_like_specs_before_anything_changes(
     nonsense.write_text("this is not a requirement\n", encoding="utf-8")
     with pytest.raises(InstallError, match=f"^{re.escape(str(nonsense))}:1: 'this is not a requ"):
         run_install(venv, [wheels.base], requirements=[str(nonsense)])
+    missing = tmp_path / "missing-path.txt"
+    missing.write_text("./no-such-project\n", encoding="utf-8")
+    with pytest.raises(InstallError, match=f"^{re.escape(str(missing))}:1: './no-such-proj"):
+        run_install(venv, [wheels.base], requirements=[str(missing)])
     assert installed(venv) == before | {PLUGIN: "1.0.0", LIB: "1.0"}
 
 

@@ -28,7 +28,6 @@ from urllib.request import url2pathname
 __all__ = ["Origin", "read_origin", "reinstall_command", "requirement_line"]
 
 _LIMIT = 1 << 16
-_SAFE = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]+")
 _VCS = ("git", "hg", "svn", "bzr")
 
 
@@ -115,7 +114,9 @@ def _parse(data: object) -> Origin:
 
 
 def _safe(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _SAFE.fullmatch(value):
+    # isprintable() is false for controls, bidi and format characters and
+    # line separators; a space would end the requirement.
+    if not isinstance(value, str) or not value.isprintable() or " " in value or not value:
         raise ValueError(f"{what} is not one word of printable characters")
     return value
 

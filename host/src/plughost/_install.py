@@ -243,6 +243,9 @@ class InstallRun:
         code, tail = run_pip(self.python, pip_args, self.progress, self.tmpdir)
         if code == 0:
             return
+        if self.tmpdir is not None:  # pip names a line of plughost's copy: name the user's
+            copy = os.path.join(os.path.dirname(self.tmpdir), "requirements.txt")
+            tail = _origins(tail, copy, [s.origin for s in self.asked.from_files])
         if not undone:  # changes were made: the caller rolls back, then reports
             raise _Failed("", code, tail)
         raise pip_failed(code, tail, self.what, self.host, undone, step)
@@ -276,6 +279,18 @@ def pip_failed(
     errors = [line[6:].strip() for line in tail if line.lower().startswith("error:")]
     shown = errors[0] if errors else tail[-1] if tail else f"pip {status(code)}"
     return InstallError(f"pip {step} failed: {shown}; {undone}fix what pip reports and retry")
+
+
+def _origins(lines: Sequence[str], copy: str, origins: Sequence[str]) -> list[str]:
+    """``lines`` of pip's with each line of ``copy`` it names shown as ``FILE:LINE``."""
+
+    def origin(m: re.Match[str]) -> str:
+        n = int(m.group(1) or m.group(2))
+        return origins[n - 1] if 0 < n <= len(origins) else m.group()
+
+    # "line N of FILE" and "-r FILE (line N)", as pip writes them.
+    name = re.escape(copy)
+    return [re.sub(rf"line (\d+) of {name}|-r {name} \(line (\d+)\)", origin, x) for x in lines]
 
 
 def _rolled_back(

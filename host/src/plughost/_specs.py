@@ -120,6 +120,12 @@ def check_specs(asked: Asked, before: Probe, host: str) -> None:
         if text.startswith("-"):
             raise InstallError(f"{text!r} is not a distribution; pass pip options as options")
         if _is_reference(text):
+            if spec.origin and _URL.match(text) is None and _looks_like_a_path(text):
+                raise InstallError(
+                    f"{where}{text!r} looks like a path, but there is no such file or folder"
+                    f" (a path in a requirements file is read from the current folder,"
+                    f" {os.getcwd()}, as pip reads it); nothing was changed: fix the line"
+                )
             kept.append(spec)
             continue
         try:
@@ -156,6 +162,12 @@ def _is_reference(text: str) -> bool:
     if _URL.match(text) or os.path.exists(text) or text.lower().endswith(_ARCHIVES):
         return True
     return "@" not in text and ("/" in text or os.sep in text or text.startswith("."))
+
+
+def _looks_like_a_path(text: str) -> bool:
+    """A path that does not exist (pip would say the same, naming plughost's copy)."""
+    path = text.split("[", 1)[0].split(";", 1)[0].strip()  # extras and markers aside
+    return not os.path.exists(path)
 
 
 def _satisfied(req: object, host: str) -> bool:
