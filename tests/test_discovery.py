@@ -75,7 +75,8 @@ EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
         (
             "plugin name 'clash' is provided by both plughost-fixture-conflict-a 1.0.0"
             " and plughost-fixture-conflict-b 2.1.0",
-            "pip uninstall plughost-fixture-conflict-a or plughost-fixture-conflict-b",
+            "plughost uninstall plughost-fixture-conflict-a or plughost uninstall"
+            " plughost-fixture-conflict-b",
         ),
     ),
     "incompatible": (

@@ -72,6 +72,14 @@ NOT_RUN: dict[str, tuple[str, str]] = {
     # their own, and `nox -s e2e` against a real package index.
     "plughost install plughost-greeter": ("tests/test_manage.py", "changes the environment"),
     "plughost uninstall greeter -y": ("tests/test_manage.py", "changes the environment"),
+    # What freeze prints depends on how the environment's plugins were installed
+    # (wheel files, editable projects); test_manage_freeze.py installs the two from
+    # a folder of wheels, as from an index, and compares with the README.
+    "plughost freeze": ("tests/test_manage_freeze.py", "shows the environment's own plugins"),
+    "plughost freeze > plugins.txt": ("tests/test_manage_freeze.py", "writes a file"),
+    "plughost install -r plugins.txt": ("tests/test_manage_freeze.py", "changes the environment"),
+    "plughost upgrade": ("tests/test_manage_freeze.py", "changes the environment"),
+    "plughost upgrade greeter": ("tests/test_manage_freeze.py", "changes the environment"),
     # The benchmarks take minutes and measure the machine, not correctness.
     "nox -s bench": ("nox -s bench", "takes minutes"),
     "nox -s bench -- --quick": ("nox -s bench", "takes minutes"),
@@ -330,6 +338,12 @@ EVIDENCE: dict[str, list[tuple[str, str | None]]] = {
     "tests/test_manage.py": [
         ("tests/test_manage.py", "install"),
         ("tests/test_manage.py", "uninstall"),
+    ],
+    "tests/test_manage_freeze.py": [
+        ("tests/test_manage_freeze.py", '"freeze"'),
+        ("tests/test_manage_freeze.py", '"install", "-r"'),
+        ("tests/test_manage_freeze.py", '"upgrade"'),
+        ("tests/test_manage_freeze.py", "README.md"),
     ],
 }
 

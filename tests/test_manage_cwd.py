@@ -53,6 +53,8 @@ def test_install_and_uninstall_never_import_from_the_current_folder(
     assert cli(venv, "install", "--repair", cwd=folder).returncode == 0
     monkeypatch.chdir(folder)
     assert run_install(venv, [wheels.base], PLUGIN)[0].ok
-    assert uninstall(["manage-plugin"], yes=True, python=python_of(venv)) == [PLUGIN]
+    assert [d.name for d in uninstall(["manage-plugin"], yes=True, python=python_of(venv))] == [
+        PLUGIN
+    ]
     assert PLUGIN not in installed(venv)
     assert list(markers.iterdir()) == []

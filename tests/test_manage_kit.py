@@ -106,7 +106,7 @@ def copy_project(project: Path, dest: Path) -> Path:
     return dest
 
 
-def _variant(
+def variant(
     project: str,
     dest: Path,
     *,
@@ -130,7 +130,7 @@ def _variant(
     return dest
 
 
-def _project(
+def plugin_project(
     dest: Path,
     name: str,
     files: Mapping[str, str],
@@ -173,7 +173,7 @@ def pip_env(**extra: str) -> dict[str, str]:
     return env | {"PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"} | extra
 
 
-def _build(wheel_dir: Path, projects: Sequence[Path]) -> None:
+def build_wheels(wheel_dir: Path, projects: Sequence[Path]) -> None:
     wheel_dir.mkdir(exist_ok=True)
     pip = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation"]
     subprocess.run(
@@ -236,7 +236,7 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
     assert download.returncode == 0, f"cannot download {deps}: {download.stderr[-300:]}"
     fixtures = ["manage-lib", "manage-plugin", "manage-no-plugin", "manage-broken"]
     fixtures += ["manage-needs-host2", "conflict-a", "conflict-b", "verify-pth"]
-    _build(
+    build_wheels(
         base,
         [
             copy_project(HOST, src / "host"),
@@ -244,11 +244,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
         ],
     )
     newer = root / "newer"
-    _build(
+    build_wheels(
         newer,
         [
-            _variant("manage-lib", src / "lib-2", version="2.0", module='VERSION = "2.0"\n'),
-            _variant(
+            variant("manage-lib", src / "lib-2", version="2.0", module='VERSION = "2.0"\n'),
+            variant(
                 "manage-plugin",
                 src / "plugin-2",
                 version="2.0.0",
@@ -258,11 +258,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
         ],
     )
     host2 = root / "host2"
-    _build(
+    build_wheels(
         host2,
         [
             _host_variant(src / "host-2", version="2.0.0"),
-            _variant(
+            variant(
                 "manage-plugin",
                 src / "plugin-3",
                 version="3.0.0",
@@ -275,11 +275,11 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> Wheels:
         f'{PLUGIN}; python_version >= "3"',  # needed here: so is its library, manage-lib
         f'{CONFLICT_A}; python_version < "3"',  # never needed
     ]
-    _build(marked, [_host_variant(src / "host-marked", requires=requires)])
+    build_wheels(marked, [_host_variant(src / "host-marked", requires=requires)])
     crash = root / "crash"
-    _build(crash, [_variant("manage-broken", src / "crash", module=CRASH)])
+    build_wheels(crash, [variant("manage-broken", src / "crash", module=CRASH)])
     made = root / "made"
-    _build(made, _hostile_projects(src / "made"))
+    build_wheels(made, _hostile_projects(src / "made"))
     plugin = _one(base, PLUGIN)
     purelib = "plughost_fixture_manage_plugin-1.0.0.data"
     exec_line = b"import os; os.environ.setdefault('PLUGHOST_FIXTURE_DATA_PTH', 'ran')\n"
@@ -351,7 +351,7 @@ def _hostile_projects(src: Path) -> list[Path]:
         scripts: Mapping[str, str] | None = None,
     ) -> Path:
         name = f"plughost-fixture-manage-{case}"
-        return _project(
+        return plugin_project(
             src / case, name, files, dependencies=dependencies, plugin=plugin, scripts=scripts
         )
 
@@ -390,18 +390,23 @@ def template_venv(tmp_path_factory: pytest.TempPathFactory, wheels: Wheels) -> P
     return venv
 
 
-@pytest.fixture
-def venv(template_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh copy of the template environment; children of this test see no pip config."""
-    copy = tmp_path / "venv"
-    shutil.copytree(template_venv, copy, symlinks=True)
+def copy_venv(template: Path, copy: Path) -> Path:
+    """A copy of the environment ``template`` at ``copy``, its console scripts its own."""
+    shutil.copytree(template, copy, symlinks=True)
     # Console scripts name their interpreter by absolute path: point them at the copy's.
-    old, new = f"#!{template_venv}/bin/", f"#!{copy}/bin/"
+    old, new = f"#!{template}/bin/", f"#!{copy}/bin/"
     for script in (copy / "bin").iterdir():
         if script.is_file() and not script.is_symlink():
             text = script.read_bytes()
             if text.startswith(old.encode()):
                 script.write_bytes(new.encode() + text[len(old) :])
+    return copy
+
+
+@pytest.fixture
+def venv(template_venv: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh copy of the template environment; children of this test see no pip config."""
+    copy = copy_venv(template_venv, tmp_path / "venv")
     for name in list(os.environ):
         if name.startswith(("PIP_", "PLUGHOST_")) or name in ("PYTHONPATH", "PYTHONHOME"):
             monkeypatch.delenv(name)
@@ -472,17 +477,21 @@ def run_install(
     options: Sequence[str] = (),
     keep: bool = False,
     allow_pth: bool = False,
+    requirements: Sequence[str] = (),
+    verbosity: int = 0,
 ) -> tuple[InstallOutcome, str]:
     """:func:`plughost._manage.install` into ``venv`` from local folders alone."""
     out = io.StringIO()
     links = [arg for d in wheel_dirs for arg in ("--find-links", str(d))]
     outcome = install(
         specs,
+        requirements=requirements,
         pip_options=[*options, "--no-index", *links],
         keep=keep,
         allow_pth=allow_pth,
         python=python_of(venv),
         out=out,
+        verbosity=verbosity,
     )
     json.dumps(outcome.to_dict())  # JSON-able
     return outcome, out.getvalue()

@@ -39,6 +39,7 @@ from test_manage_kit import (
 import plughost
 from plughost._interrupted import interrupted_install_warning
 from plughost._manage import InstallError, repair, uninstall
+from plughost._progress import Progress
 from plughost._transaction import locked
 
 pytest_plugins = ["test_manage_kit"]
@@ -107,7 +108,7 @@ def test_uninstall_leaves_a_file_that_a_staying_distribution_shares(
     ].ok
     out = io.StringIO()
     removed = uninstall(["manage-shared-plugin"], yes=True, python=python_of(venv), out=out)
-    assert removed == ["plughost-fixture-manage-shared-plugin"]
+    assert [d.name for d in removed] == ["plughost-fixture-manage-shared-plugin"]
     assert f"kept {lib_file}: a distribution that stays installs it too" in out.getvalue()
     assert files(venv) == found  # pip alone would have deleted the library's module
     assert plughost_in(venv, "check", "manage-plugin").returncode == 0
@@ -291,6 +292,6 @@ def test_the_interrupted_check_ignores_a_running_install(tmp_path: Path) -> None
         f"a plughost uninstall (pid 4242) in {site} was interrupted and left it half-done;"
         " run `plughost install --repair` to undo it"
     )
-    with locked(str(site), io.StringIO()):
+    with locked(str(site), Progress(io.StringIO())):
         assert interrupted_install_warning([str(site)]) is None  # still running, not interrupted
     assert interrupted_install_warning([str(site)]) == warning

@@ -145,7 +145,8 @@ def _build_parser() -> Parser:
         " that run code and files shared with another distribution. Exits 1 on a mismatch.",
     )
     p.add_argument("names", nargs="*", metavar="NAME", help="plugins to verify (default: all)")
-    p = sub.add_parser(
+    # install, upgrade, uninstall and freeze: pip, made safe (plughost._manage).
+    install = sub.add_parser(
         "install",
         parents=[common, as_json],
         help="pip-install plugin distributions, check them, roll back if they are not ok",
@@ -154,46 +155,99 @@ def _build_parser() -> Parser:
         " distribution; then check the plugins they register in a child process, and roll"
         " back to exactly the previous files if one registers no plugin or a plugin that is"
         " not ok (unless --keep).",
+        usage="%(prog)s [options] (SPEC... | -r FILE | -e PATH | --repair)",
     )
-    p.add_argument("specs", nargs="*", metavar="SPEC", help="what pip should install")
-    p.add_argument("-U", "--upgrade", action="store_true", help="passed to pip")
-    p.add_argument("--pre", action="store_true", help="passed to pip")
-    p.add_argument("--no-index", action="store_true", help="passed to pip")
-    p.add_argument(
+    install.add_argument("specs", nargs="*", metavar="SPEC", help="what pip should install")
+    install.add_argument(
+        "-r",
+        "--requirement",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="install what the requirements file FILE names (as pip reads it; repeatable)",
+    )
+    install.add_argument("-U", "--upgrade", action="store_true", help="passed to pip")
+    install.add_argument(
+        "--force-reinstall",
+        action="store_true",
+        help="reinstall what is named even if it is up to date (not its dependencies)",
+    )
+    install.add_argument(
         "-e", "--editable", action="append", default=[], metavar="PATH", help="passed to pip"
     )
-    p.add_argument("-i", "--index-url", metavar="URL", help="passed to pip")
-    p.add_argument(
-        "--extra-index-url", action="append", default=[], metavar="URL", help="passed to pip"
+    upgrade = sub.add_parser(
+        "upgrade",
+        parents=[common, as_json],
+        help="upgrade plugin distributions (all by default), checked and rolled back as install",
+        description="Upgrade the named plugins or plugin distributions (default: every plugin"
+        " distribution installed from an index) to the newest releases pip finds that fit"
+        " this plughost: plughost install -U of those distributions, with the same checks"
+        " and rollback.",
     )
-    p.add_argument(
-        "-f", "--find-links", action="append", default=[], metavar="URL", help="passed to pip"
+    upgrade.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="plugins or distributions to upgrade (default: every plugin distribution)",
     )
-    p.add_argument("--keep", action="store_true", help="keep what was installed even if not ok")
-    p.add_argument(
-        "--allow-pth",
-        action="store_true",
-        help="allow a .pth file (or sitecustomize) that runs code at every Python start",
-    )
-    p.add_argument(
+    for p in (install, upgrade):
+        p.add_argument("--pre", action="store_true", help="passed to pip")
+        p.add_argument("--no-index", action="store_true", help="passed to pip")
+        p.add_argument("-i", "--index-url", metavar="URL", help="passed to pip")
+        p.add_argument(
+            "--extra-index-url", action="append", default=[], metavar="URL", help="passed to pip"
+        )
+        p.add_argument(
+            "-f", "--find-links", action="append", default=[], metavar="URL", help="passed to pip"
+        )
+        p.add_argument("--keep", action="store_true", help="keep what was installed even if not ok")
+        p.add_argument(
+            "--allow-pth",
+            action="store_true",
+            help="allow a .pth file (or sitecustomize) that runs code at every Python start",
+        )
+    install.add_argument(
         "--repair",
         action="store_true",
         help="undo what an interrupted install or uninstall left half-done (then install SPECs)",
     )
-    p = sub.add_parser(
+    uninstall = sub.add_parser(
         "uninstall",
-        parents=[common],
+        parents=[common, as_json],
         help="uninstall plugins by plugin or distribution name (works for broken ones too)",
         description="Uninstall the distributions behind the named plugins (or the named"
         " distributions), whatever state the plugins are in. plughost, pip and what"
         " plughost depends on are never removed.",
     )
-    p.add_argument("targets", nargs="+", metavar="NAME|DIST")
-    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
-    p.add_argument(
+    uninstall.add_argument("targets", nargs="+", metavar="NAME|DIST")
+    uninstall.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+    uninstall.add_argument(
         "--force",
         action="store_true",
         help="also remove a distribution that provides no plugin",
+    )
+    for p in (install, upgrade, uninstall):
+        loud = p.add_mutually_exclusive_group()
+        loud.add_argument(
+            "-v",
+            "--verbose",
+            action="count",
+            default=0,
+            help="show pip's own output too (-vv: pip's verbose output)",
+        )
+        loud.add_argument(
+            "-q",
+            "--quiet",
+            action="store_true",
+            help="show no steps, only warnings and errors (and with --json, the outcome)",
+        )
+    sub.add_parser(
+        "freeze",
+        parents=[common, as_json],
+        help="print the installed plugin distributions as pinned requirements",
+        description="Print the installed plugin distributions, one requirement per line,"
+        " sorted, as pip freeze writes them (name==version; a path, URL or editable project"
+        " as installed), so that `plughost install -r FILE` installs the same set elsewhere.",
     )
     p = sub.add_parser(
         "check",
@@ -273,7 +327,7 @@ def console() -> int:
 
 
 # The commands that may run plugin code or start processes.
-_STARTS_PROCESSES = frozenset({"run", "check", "info", "install", "uninstall"})
+_STARTS_PROCESSES = frozenset({"run", "check", "info", "install", "uninstall", "upgrade", "freeze"})
 
 
 def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:

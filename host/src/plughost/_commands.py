@@ -299,73 +299,36 @@ def _cmd_config(args: argparse.Namespace, out: Output) -> int:
 
 
 def _cmd_install(args: argparse.Namespace, out: Output) -> int:
-    from ._manage import install, repair
+    from ._manage_cli import install_command
 
-    options: list[str] = []
-    for flag, on in (("-U", args.upgrade), ("--pre", args.pre), ("--no-index", args.no_index)):
-        if on:
-            options.append(flag)
-    for flag, values in (
-        ("-e", args.editable),
-        ("--extra-index-url", args.extra_index_url),
-        ("--find-links", args.find_links),
-    ):
-        for value in values:
-            options += [flag, value]
-    if args.index_url:
-        options += ["--index-url", args.index_url]
-    if not args.specs and not args.editable:
-        if not args.repair:
-            raise UsageError("plughost install: name at least one distribution to install")
-        try:
-            done = repair(out=_text(out.err))
-        finally:
-            _refresh_index(args)
-        if out.as_json:
-            out.json({"repaired": done}, indent=None)
-        else:
-            out.write(done)
-        return EXIT_OK
     try:
-        outcome = install(
-            args.specs,
-            pip_options=options,
-            keep=args.keep,
-            allow_pth=args.allow_pth,
-            out=_text(out.err),
-        )
+        return install_command(args, out)
     finally:
         _refresh_index(args)
-    if out.as_json:
-        out.json(outcome.to_dict())
-    else:
-        for line in outcome.summary():
-            out.write(line)
-    for warning in outcome.warnings:
-        out.note(f"warning: {warning}")
-    if outcome.rolled_back:
-        out.note(f"error: {outcome.reason}")
-    else:
-        for problem in outcome.problems:
-            out.note(f"warning: {problem}")
-    return EXIT_OK if outcome.ok else EXIT_FAILED
+
+
+def _cmd_upgrade(args: argparse.Namespace, out: Output) -> int:
+    from ._manage_cli import upgrade_command
+
+    try:
+        return upgrade_command(args, out)
+    finally:
+        _refresh_index(args)
 
 
 def _cmd_uninstall(args: argparse.Namespace, out: Output) -> int:
-    from ._manage import uninstall
+    from ._manage_cli import uninstall_command
 
-    for target in args.targets:
-        if len(target) > 200 or any(c in target for c in "\n\r\0"):
-            raise UsageError(f"{target[:40]!r} is neither a plugin nor a distribution name")
     try:
-        removed = uninstall(args.targets, yes=args.yes, force=args.force, out=_text(out.err))
+        return uninstall_command(args, out)
     finally:
         _refresh_index(args)
-    for name in removed:
-        out.write(f"uninstalled {name}")
-    if not removed:
-        out.write("nothing uninstalled")
-    return EXIT_OK
+
+
+def _cmd_freeze(args: argparse.Namespace, out: Output) -> int:
+    from ._manage_cli import freeze_command
+
+    return freeze_command(args, out)
 
 
 def _text(stream: SafeStream) -> TextIO:
@@ -459,7 +422,9 @@ HANDLERS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
     "new": _cmd_new,
     "verify": _cmd_verify,
     "install": _cmd_install,
+    "upgrade": _cmd_upgrade,
     "uninstall": _cmd_uninstall,
+    "freeze": _cmd_freeze,
     "config": _cmd_config,
     "list": _cmd_list,
     "info": _cmd_info,

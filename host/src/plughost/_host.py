@@ -425,9 +425,12 @@ class Host:
         what = (
             "cannot be verified" if problem.kind == "unverifiable" else "was modified since install"
         )
+        from ._direct_url import reinstall_command
+
+        again = reinstall_command(dist.name, dist.version, dist.path)
         return (
             f"plugin {entry.name!r} ({dist.label()}) {what}: {problem.describe()}; reinstall it"
-            f" (pip install --force-reinstall {dist.name}) or see `plughost verify {entry.name}`"
+            f" ({again}) or see `plughost verify {entry.name}`"
         )
 
     def _verify_cache(self) -> Any:

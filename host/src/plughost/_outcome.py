@@ -4,7 +4,7 @@ to a person (:meth:`InstallOutcome.summary`) or as JSON."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -29,6 +29,8 @@ class InstallOutcome:
     afterwards were verified to be exactly those installed before.
     ``warnings`` are one line each (a ``.pth`` file allowed to run code);
     ``repaired`` says what an interrupted install left that was undone first.
+    ``action`` is ``install`` or ``upgrade``; an upgrade's ``considered``
+    lists the distributions it asked pip to upgrade (``name version``).
     """
 
     changed: tuple[Change, ...] = ()
@@ -39,6 +41,8 @@ class InstallOutcome:
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     repaired: str = ""
+    action: str = "install"
+    considered: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -48,6 +52,10 @@ class InstallOutcome:
     def with_repaired(self, repaired: str) -> InstallOutcome:
         """The same outcome, noting the repair done before it."""
         return dataclasses.replace(self, repaired=repaired)
+
+    def as_upgrade(self, considered: Sequence[str]) -> InstallOutcome:
+        """The same outcome, as that of an upgrade of ``considered``."""
+        return dataclasses.replace(self, action="upgrade", considered=tuple(considered))
 
     def to_dict(self) -> dict[str, Any]:
         """The outcome as JSON data (``plughost install --json``)."""
@@ -61,8 +69,21 @@ class InstallOutcome:
         )
 
     def summary(self) -> list[str]:
-        """Lines for a person: what changed, the plugins' states, the rollback."""
+        """Lines for stdout: what changed and the plugins' states.
+
+        Nothing of a rollback: the one error line (``reason``) says what was
+        refused and why, and no line claims a change that was undone.
+        """
         lines = [self.repaired] if self.repaired else []
+        if self.rolled_back:
+            return lines
+        if not self.changed and self.action == "upgrade":
+            if not self.considered:
+                return [*lines, "nothing to upgrade: no plugin distribution from an index"]
+            shown = ", ".join(self.considered[:3])
+            shown += f" and {len(self.considered) - 3} more" if len(self.considered) > 3 else ""
+            verb = "is" if len(self.considered) == 1 else "are"
+            return [*lines, f"nothing to upgrade: {shown} {verb} at the newest release pip finds"]
         if not self.changed:
             return [*lines, "nothing to do: what was asked for is already installed"]
         lines += [_describe(*change) for change in self.changed]
@@ -71,12 +92,6 @@ class InstallOutcome:
         for p in self.plugins:
             state = p["state"] if p["state"] == "ok" else f"{p['state']}: {p['reason']}"
             lines.append(f"  {p['name'].ljust(width)}  {state}")
-        if self.rolled_back:
-            lines.append(
-                "rolled back: the installed distributions are exactly as before"
-                if self.restored
-                else "rolled back, but not completely (see the error)"
-            )
         return lines
 
 
@@ -104,11 +119,14 @@ def examine(
         ((after.dists.get(k) or before.dists[k]).name, before.version(k), after.version(k))
         for k in keys
     )
+    # A distribution asked for by name must register a plugin, unless one of
+    # the others needs it (a requirements file pins the dependencies too).
+    needed = _needed(planned)
     problems = [
         f"{after.dists[k].label()} registers no plugin (no entry point in 'plughost.plugins');"
         " check the name: plugin distributions are usually called plughost-NAME"
         for k in sorted(keys & after.dists.keys())
-        if planned.get(k, {}).get("requested") and not after.dists[k].plugins
+        if planned.get(k, {}).get("requested") and not after.dists[k].plugins and k not in needed
     ]
     names = sorted({p for k in keys & after.dists.keys() for p in after.dists[k].plugins})
     plugins, failure = check_plugins(after.python, names, after) if names else ([], "")
@@ -121,3 +139,19 @@ def examine(
             if p["state"] not in ("ok", "disabled")  # disabled: the user's choice, not a defect
         ]
     return tuple(changed), tuple(plugins), tuple(problems)
+
+
+def _needed(planned: Mapping[str, Mapping[str, Any]]) -> set[str]:
+    """The distributions that the planned ones require (markers aside), by canonical name."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    from ._discovery import canonical_name
+
+    needed: set[str] = set()
+    for item in planned.values():
+        for text in item.get("metadata", {}).get("requires_dist") or ():
+            try:
+                needed.add(canonical_name(Requirement(text).name))
+            except (InvalidRequirement, TypeError):
+                continue
+    return needed

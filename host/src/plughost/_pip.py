@@ -20,33 +20,45 @@ from __future__ import annotations
 import collections
 import contextlib
 import json
+import logging
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, TextIO
+from typing import IO, TYPE_CHECKING, Any
 
 from . import ENTRY_POINT_GROUP
 from ._errors import PlughostError
+
+if TYPE_CHECKING:
+    from ._progress import Progress
 
 __all__ = [
     "InstallError",
     "Probe",
     "check_plugins",
     "last_line",
-    "pip_failed",
     "probe",
+    "redact",
     "run_pip",
+    "shown_command",
     "status",
 ]
+
+log = logging.getLogger(__name__)
 
 #: Seconds the child that checks the new plugins may take.
 CHECK_TIMEOUT = 300.0
 #: Seconds a child asked to stop (SIGINT) gets before SIGKILL.
 STOP_GRACE = 10.0
+#: The most of one line of pip's output read at once.
+_LINE = 8192
+_PASSWORD = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^/@:\s]*:)[^/@\s]*@")
+_TOKEN = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://)[^/@:\s]+@")
 
 # Runs first in every child. PR_SET_PDEATHSIG is 1; the parent's pid comes
 # first on the command line, so a parent that died before prctl is noticed.
@@ -257,44 +269,60 @@ def run(
 
 
 def run_pip(
-    python: str, args: Sequence[str], out: TextIO, tmpdir: str | None = None
+    python: str, args: Sequence[str], progress: Progress, tmpdir: str | None = None
 ) -> tuple[int, list[str]]:
-    """Run pip with ``args``, its output to ``out``; return its status and last lines.
+    """Run pip with ``args``; return its status and last lines.
 
-    pip's stdout goes straight to ``out``'s file descriptor when it has one
-    (progress bars show on a terminal); its stderr is copied through. When
-    plughost is interrupted, pip is stopped before the exception goes on.
-    ``tmpdir`` is where pip (and the build backends it runs) keep temporary files.
+    pip's output (stdout and stderr, in the order written) is read line by
+    line: kept for the error message, shown (escaped) with ``--verbose``
+    only. When plughost is interrupted, pip is stopped before the exception
+    goes on. ``tmpdir`` is where pip (and the build backends it runs) keep
+    temporary files. With ``--debug`` the command is logged first.
     """
-    try:
-        fd: int | None = out.fileno()
-    except (AttributeError, OSError, ValueError):
-        fd = None
-    out.flush()
+    args = [*args, *progress.pip_verbosity()]
+    log.debug("running %s", shown_command(python, args))
     tail: collections.deque[str] = collections.deque(maxlen=40)
     proc = spawn(
         python,
         _RUN_MODULE.format("pip"),
         args,
-        stdout=subprocess.PIPE if fd is None else fd,
-        stderr=subprocess.STDOUT if fd is None else subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         tmpdir=tmpdir,
     )
     try:
-        stream = proc.stdout if fd is None else proc.stderr
-        assert stream is not None
-        with stream:
-            for line in stream:
-                out.write(line)
-                out.flush()
+        assert proc.stdout is not None
+        with proc.stdout as stream:
+            # A line is read in bounded pieces: a build backend may print
+            # megabytes without a newline.
+            for line in iter(lambda: stream.readline(_LINE), ""):
+                progress.pip_line(line)
                 if line.strip():
-                    tail.append(line.strip())
+                    tail.append(line.strip()[:_LINE])
         proc.wait()
     except BaseException:
         stop(proc)
         raise
     _signal_group(proc, signal.SIGKILL)
     return proc.returncode, list(tail)
+
+
+def shown_command(python: str, args: Sequence[str]) -> str:
+    """``python -m pip ARGS`` as one line for the log, passwords in URLs hidden.
+
+    (The child runs a few lines of guard code before pip: this is the
+    command that does the same.)
+    """
+    return redact(shlex.join([python, "-P", "-m", "pip", *args]))
+
+
+def redact(text: str) -> str:
+    """``text`` with the secrets of its URLs hidden, as pip hides them.
+
+    ``scheme://user:password@`` keeps the user, ``scheme://token@`` keeps nothing.
+    """
+    text = _PASSWORD.sub(r"\1****@", text)
+    return _TOKEN.sub(r"\1****@", text)
 
 
 def probe(python: str) -> Probe:
@@ -330,6 +358,7 @@ def check_plugins(
 ) -> tuple[list[dict[str, Any]], str]:
     """States of ``names`` from ``plughost check --json`` in a child, or why the check failed."""
     args = ["check", "--json", *names]
+    log.debug("running %s", shlex.join([python, "-P", "-m", "plughost", *args]))
     try:
         proc = run(python, _RUN_MODULE.format("plughost"), args, CHECK_TIMEOUT)
         data = json.loads(proc.stdout) if proc.returncode in (0, 1) else None
@@ -351,28 +380,6 @@ def check_plugins(
         | {"state": "broken", "reason": failure}
         for n in names
     ], failure
-
-
-def pip_failed(
-    code: int, tail: Sequence[str], what: str, host: str, undone: str, step: str = "install"
-) -> InstallError:
-    """The one line for a failed pip: the cause it gave, ``undone`` (what was put back), the fix."""
-    text = "\n".join(tail)
-    if re.search(r"constraint\)\s*plughost==|depends on plughost", text):
-        return InstallError(
-            f"pip cannot install {what} next to plughost {host}: it requires another plughost"
-            f" release, and plughost install never changes the host; {undone}install a"
-            f" release made for plughost {host}, or upgrade plughost first"
-            " (python -m pip install -U plughost)"
-        )
-    if re.search(r"No module named pip|no such option: --(dry-run|report|no-user)", text):
-        return InstallError(
-            f"plughost install needs pip 22.2 or newer; {undone}upgrade it with"
-            " `python -m ensurepip --upgrade` or `python -m pip install -U pip`"
-        )
-    errors = [line[6:].strip() for line in tail if line.lower().startswith("error:")]
-    shown = errors[0] if errors else tail[-1] if tail else f"pip {status(code)}"
-    return InstallError(f"pip {step} failed: {shown}; {undone}fix what pip reports and retry")
 
 
 def status(code: int) -> str:

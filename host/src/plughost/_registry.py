@@ -154,10 +154,10 @@ def _resolve(
     elif len(dists) > 1:
         ordered = sorted(dists.values(), key=lambda c: c.dist.key if c.dist else "")
         labels = " and ".join(c.dist.label() for c in ordered if c.dist)
-        names = " or ".join(c.dist.name for c in ordered if c.dist)
+        names = " or ".join(f"plughost uninstall {c.dist.name}" for c in ordered if c.dist)
         reason = (
             f"plugin name {name!r} is provided by both {labels}; neither is loaded until"
-            f" one is uninstalled (pip uninstall {names}) or chosen with"
+            f" one is uninstalled ({names}) or chosen with"
             f' [plugins.{name}] distribution = "..." in the config file'
         )
         return Entry(name, None, PluginState.CONFLICT, reason), []

@@ -17,7 +17,7 @@ import json
 import os
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ._installed import Owner, inside, installed_owners, norm
 from ._interrupted import FOLDER, JOURNAL, read_small
@@ -29,9 +29,11 @@ from ._transaction import (
     Transaction,
     file_digest,
     plain,
-    say,
     shielded,
 )
+
+if TYPE_CHECKING:
+    from ._progress import Progress
 
 __all__ = ["environment_roots", "load", "repair_interrupted", "roll_back", "scan_dirs"]
 
@@ -48,13 +50,13 @@ def scan_dirs(target: Probe) -> list[str]:
     return [target.scheme["purelib"], target.scheme["platlib"], *target.sites]
 
 
-def roll_back(txn: Transaction, target: Probe, out: TextIO) -> str:
+def roll_back(txn: Transaction, target: Probe, progress: Progress) -> str:
     """Undo ``txn`` now; return how to finish by hand ("" when everything was put back)."""
     with shielded():
-        say(out, "rolling back: putting every file back as it was")
+        progress.step("rolling back: putting every file back as it was")
         failures, kept = txn.undo(installed_owners(scan_dirs(target)))
         for line in kept:
-            say(out, line)
+            progress.note(line)
         if not failures:
             txn.commit()
     if failures:
@@ -72,7 +74,7 @@ def roll_back(txn: Transaction, target: Probe, out: TextIO) -> str:
     return " and ".join(fixes)
 
 
-def repair_interrupted(target: Probe, out: TextIO) -> str:
+def repair_interrupted(target: Probe, progress: Progress) -> str:
     """Undo what a killed plughost left half-done; return what was done ("" if nothing was)."""
     site = target.scheme["purelib"]
     owners = installed_owners(scan_dirs(target))
@@ -80,11 +82,11 @@ def repair_interrupted(target: Probe, out: TextIO) -> str:
     if txn is None:
         return ""
     what = txn.journal.describe()
-    say(out, f"undoing {what}")
+    progress.step(f"undoing {what}")
     with shielded():
         failures, kept = txn.undo(owners)
         for line in kept:
-            say(out, line)
+            progress.note(line)
         if not failures:
             txn.commit()
     if failures:

@@ -38,11 +38,14 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from ._installed import Owner, inside, owners_of
 from ._interrupted import FOLDER, JOURNAL, read_small
 from ._pip import InstallError
+
+if TYPE_CHECKING:
+    from ._progress import Progress
 
 __all__ = [
     "Interrupted",
@@ -53,7 +56,6 @@ __all__ = [
     "plain",
     "interruptible",
     "locked",
-    "say",
     "shielded",
     "work_folder",
 ]
@@ -101,14 +103,8 @@ def shielded() -> Iterator[None]:
         raise Interrupted(f"interrupted by {signal.Signals(pending[0]).name}")
 
 
-def say(out: TextIO, text: str) -> None:
-    """A note on ``out``; a terminal that went away (SIGHUP) must not stop an undo."""
-    with contextlib.suppress(OSError, ValueError):
-        print(f"plughost: {text}", file=out, flush=True)
-
-
 @contextlib.contextmanager
-def locked(site: str, out: TextIO) -> Iterator[bool]:
+def locked(site: str, progress: Progress) -> Iterator[bool]:
     """Hold the lock on the environment whose site folder is ``site``; yield whether we waited."""
     if os.name != "posix":
         raise InstallError(
@@ -126,7 +122,7 @@ def locked(site: str, out: TextIO) -> Iterator[bool]:
         ) from exc
     folder = os.path.join(site, FOLDER)
     try:
-        waited = _acquire(fd, site, folder, out)
+        waited = _acquire(fd, site, folder, progress)
         try:
             _own_folder(folder)
             _write(os.path.join(folder, "owner"), str(os.getpid()).encode())
@@ -148,7 +144,7 @@ def locked(site: str, out: TextIO) -> Iterator[bool]:
         os.close(fd)  # releases the lock
 
 
-def _acquire(fd: int, site: str, folder: str, out: TextIO) -> bool:
+def _acquire(fd: int, site: str, folder: str, progress: Progress) -> bool:
     """Take the lock on ``fd``, waiting (saying for whom) if need be; return whether it waited."""
     import fcntl
 
@@ -159,7 +155,7 @@ def _acquire(fd: int, site: str, folder: str, out: TextIO) -> bool:
         except BlockingIOError:
             pid = (read_small(os.path.join(folder, "owner"), 32) or b"?").decode(errors="replace")
             who = f"another plughost install/uninstall (pid {pid})"
-            say(out, f"waiting for {who} in {site} to finish")
+            progress.note(f"waiting for {who} in {site} to finish")
             fcntl.flock(fd, fcntl.LOCK_EX)
             return True
     except OSError as exc:

@@ -29,8 +29,9 @@ from ._discovery import canonical_name
 from ._errors import PluginUnavailable
 from ._installed import installed_owners, owners_of, removal_paths
 from ._pip import Dist, InstallError, Probe, probe, run_pip, status
+from ._progress import Progress
 from ._repair import environment_roots, repair_interrupted, roll_back, scan_dirs
-from ._transaction import Journal, Transaction, interruptible, locked, say, work_folder
+from ._transaction import Journal, Transaction, interruptible, locked, work_folder
 
 __all__ = ["NotInstalled", "uninstall"]
 
@@ -105,20 +106,22 @@ def uninstall(
     python: str = sys.executable,
     confirm: Callable[[str], bool] | None = None,
     out: TextIO | None = None,
-) -> list[str]:
-    """Uninstall the distributions named, or providing the plugins named; return their names.
+    verbosity: int = 0,
+) -> list[Dist]:
+    """Uninstall the distributions named, or providing the plugins named; return them.
 
     Targets are matched from metadata only, so a broken, conflicting or
     disabled plugin can be removed. Unless ``yes``, ``confirm`` (default: a
     prompt on the terminal) is asked first; when it declines, nothing is
-    removed and ``[]`` is returned. pip's output goes to ``out`` (default:
-    ``sys.stderr``). Raises :class:`NotInstalled` for an unknown target and
-    :class:`InstallError` for what must stay (see the module), an ambiguous
-    plugin name or a failed pip (after putting every file back).
+    removed and ``[]`` is returned. plughost's steps go to ``out`` (default:
+    ``sys.stderr``), pip's output too with ``verbosity`` 1 or more (see
+    :class:`~plughost._progress.Progress`). Raises :class:`NotInstalled` for
+    an unknown target and :class:`InstallError` for what must stay (see the
+    module), an ambiguous plugin name or a failed pip (after putting every
+    file back).
     """
     if not targets:
         raise InstallError("name a plugin or distribution to uninstall, e.g. plughost uninstall X")
-    stream = out if out is not None else sys.stderr
     target = probe(python)
     chosen = _choose(targets, target, force)
     listed = ", ".join(
@@ -128,10 +131,11 @@ def uninstall(
     # Asked before the lock is taken: a prompt left open must not block other installs.
     if not yes and not (confirm or _ask)(f"uninstall {listed}? [y/N] "):
         return []
-    with interruptible(), locked(target.scheme["purelib"], stream) as waited:
-        repaired = repair_interrupted(target, stream)
+    progress = Progress(out if out is not None else sys.stderr, verbosity)
+    with progress, interruptible(), locked(target.scheme["purelib"], progress) as waited:
+        repaired = repair_interrupted(target, progress)
         if repaired:
-            say(stream, repaired)
+            progress.note(repaired)
         if waited or repaired:
             target = probe(python)
             if _choose(targets, target, force) != chosen:
@@ -139,10 +143,11 @@ def uninstall(
                     "what you asked to uninstall changed while plughost waited for another"
                     " install or undid one; nothing was removed: run the uninstall again"
                 )
-        return _remove(target, chosen, stream)
+        progress.step(f"uninstalling {listed}")
+        return _remove(target, chosen, progress)
 
 
-def _remove(target: Probe, chosen: dict[str, Dist], out: TextIO) -> list[str]:
+def _remove(target: Probe, chosen: dict[str, Dist], progress: Progress) -> list[Dist]:
     removes = {
         k: removal_paths(d.path or "", d.label(), target.cache_tag) for k, d in chosen.items()
     }
@@ -162,17 +167,17 @@ def _remove(target: Probe, chosen: dict[str, Dist], out: TextIO) -> list[str]:
     try:
         txn.prepare((), paths)
         args = ["uninstall", "--no-input", "-y", *names]
-        code, tail = run_pip(target.python, args, out, os.path.join(work_folder(site), "tmp"))
+        code, tail = run_pip(target.python, args, progress, os.path.join(work_folder(site), "tmp"))
         left = [d.name for k, d in probe(target.python).dists.items() if k in chosen]
         if code == 0 and not left:
             shared = [p for p in paths if any(o.key not in chosen for o in owners_of(p, owners))]
             for path in txn.restore(p for p in shared if not os.path.lexists(p)):
-                say(out, f"kept {path}: a distribution that stays installs it too")
+                progress.note(f"kept {path}: a distribution that stays installs it too")
     except BaseException:
-        roll_back(txn, target, out)
+        roll_back(txn, target, progress)
         raise
     if code != 0 or left:
-        fix = roll_back(txn, target, out)
+        fix = roll_back(txn, target, progress)
         errors = [line for line in tail if line.startswith("ERROR:")] or [f"pip {status(code)}"]
         undone = f"the rollback was incomplete (run {fix})" if fix else "every file was put back"
         raise InstallError(
@@ -180,4 +185,4 @@ def _remove(target: Probe, chosen: dict[str, Dist], out: TextIO) -> list[str]:
             f" `{target.python} -m pip uninstall {' '.join(left or names)}`"
         )
     txn.commit()
-    return names
+    return list(chosen.values())

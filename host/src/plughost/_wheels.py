@@ -243,13 +243,23 @@ def _script_names(console: set[str]) -> set[str]:
 
 
 def artifact(info: Mapping[str, Any]) -> str:
-    """What to give ``pip wheel`` to get exactly what pip resolved (from a PEP 610 record)."""
+    """What to give ``pip wheel`` to get exactly what pip resolved (from a PEP 610 record).
+
+    An archive's URL carries the sha256 pip resolved as a fragment, which
+    pip checks: an sdist swapped between the resolution and the fetch is
+    refused before it is built.
+    """
     url = str(info["url"])
     sub = info.get("subdirectory")
+    fragments = [f"subdirectory={sub}"] if sub else []
     if "vcs_info" in info:
         vcs = info["vcs_info"]
         url = f"{vcs['vcs']}+{url}@{vcs['commit_id']}"
     elif "dir_info" in info:
         path = url2pathname(urlparse(url).path)
         return os.path.join(path, sub) if sub else path
-    return f"{url}#subdirectory={sub}" if sub else url
+    else:
+        digest = (info.get("archive_info") or {}).get("hashes", {}).get("sha256")
+        if isinstance(digest, str) and re.fullmatch(r"[0-9a-f]{64}", digest):
+            fragments.insert(0, f"sha256={digest}")
+    return f"{url}#{'&'.join(fragments)}" if fragments else url
