@@ -10,7 +10,7 @@ import argparse
 import logging
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TextIO, cast
+from typing import TYPE_CHECKING
 
 from ._output import (
     EXIT_FAILED,
@@ -20,7 +20,7 @@ from ._output import (
     UsageError,
     configure_logging,
 )
-from ._terminal import SafeStream, cut, dumps, one_line, show_value, terminal_width
+from ._terminal import cut, dumps, one_line, show_value, terminal_width
 
 if TYPE_CHECKING:
     from ._config import Policy
@@ -329,11 +329,6 @@ def _cmd_freeze(args: argparse.Namespace, out: Output) -> int:
     from ._manage_cli import freeze_command
 
     return freeze_command(args, out)
-
-
-def _text(stream: SafeStream) -> TextIO:
-    """Our escaping stderr, for the functions that write their notes to a text stream."""
-    return cast(TextIO, stream)
 
 
 def _refresh_index(args: argparse.Namespace) -> None:
