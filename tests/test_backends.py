@@ -234,7 +234,10 @@ def test_check_is_ok_and_list_then_says_so(env: PluginEnv, built: Built) -> None
     entry = by_name(ok(env.plughost("list", "--json")))[fixture.name]
     assert_listed_with_its_distribution(entry, fixture, "ok")
     assert entry["checked"] is True
-    assert entry["summary"] == SUMMARY
+    # list keeps the distribution's summary; the plugin's own is in its manifest.
+    assert entry["summary"] == checked["summary"]
+    assert entry["summary"].startswith("Test fixture for plughost")
+    assert entry["manifest"]["summary"] == SUMMARY
 
 
 @pytest.mark.parametrize("how", [[], ["--isolated"]], ids=["in-process", "isolated"])

@@ -46,6 +46,8 @@ SUBCOMMANDS = [
     "config",
     "verify",
     "install",
+    "upgrade",
+    "freeze",
     "uninstall",
     "new",
     "completion",
@@ -198,9 +200,14 @@ def test_subcommands_and_their_options(clean_env: PluginEnv) -> None:
             "--no-plugins",
             "-h",
             "--help",
+            "--json",
             "-y",
             "--yes",
             "--force",
+            "-q",
+            "--quiet",
+            "-v",
+            "--verbose",
         ]
 
 

@@ -65,12 +65,14 @@ SUBCOMMANDS: dict[str, tuple[tuple[str, ...], dict[str, str | None], object]] = 
     "install": (
         (
             *_COMMON,
-            *("--json", "-U", "--upgrade", "--pre", "--no-index"),
-            *("--keep", "--allow-pth", "--repair"),
+            *("--json", "-U", "--upgrade", "--pre", "--no-index", "--force-reinstall"),
+            *("--keep", "--allow-pth", "--repair", "-q", "--quiet", "-v", "--verbose"),
         ),
         {
             "-e": FILES,
             "--editable": FILES,
+            "-r": FILES,
+            "--requirement": FILES,
             "-i": None,
             "--index-url": None,
             "--extra-index-url": None,
@@ -79,7 +81,27 @@ SUBCOMMANDS: dict[str, tuple[tuple[str, ...], dict[str, str | None], object]] = 
         },
         FILES,
     ),
-    "uninstall": ((*_COMMON, "-y", "--yes", "--force"), {}, _PLUGINS),
+    "upgrade": (
+        (
+            *_COMMON,
+            *("--json", "--pre", "--no-index", "--keep", "--allow-pth"),
+            *("-q", "--quiet", "-v", "--verbose"),
+        ),
+        {
+            "-i": None,
+            "--index-url": None,
+            "--extra-index-url": None,
+            "-f": FILES,
+            "--find-links": FILES,
+        },
+        _PLUGINS,
+    ),
+    "freeze": ((*_COMMON, "--json"), {}, None),
+    "uninstall": (
+        (*_COMMON, "--json", "-y", "--yes", "--force", "-q", "--quiet", "-v", "--verbose"),
+        {},
+        _PLUGINS,
+    ),
     "new": ((*_COMMON, "--json"), {"--directory": FILES}, None),
     "completion": (_COMMON, {}, SHELLS),
 }
