@@ -50,6 +50,7 @@ __all__ = [
     "PluginState",
     "PluginUnavailable",
     "ProtocolError",
+    "SettingSpec",
     "TypeSpec",
     "WorkerCrashed",
     "WorkerError",
@@ -76,6 +77,7 @@ _LAZY = {
     "CommandSpec": "_manifest",
     "Manifest": "_manifest",
     "ParamSpec": "_manifest",
+    "SettingSpec": "_manifest",
     "TypeSpec": "_manifest",
     "Host": "_host",
     "LoadedPlugin": "_handles",
@@ -104,7 +106,7 @@ if TYPE_CHECKING:
     )
     from ._handles import IsolatedPlugin, LoadedPlugin
     from ._host import Host, PluginInfo
-    from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
+    from ._manifest import CommandSpec, Manifest, ParamSpec, SettingSpec, TypeSpec
     from ._states import PluginState
 
 

@@ -1,18 +1,24 @@
-"""Help text from docstrings: summaries and parameter help.
+"""Help text from docstrings: summaries, parameter help, attribute docstrings.
 
 A plugin's summary is the first line of its class docstring and a command's
 help the first line of its method's; an ``Args:`` section (or ``:param x:``
-lines) gives each parameter's help.
+lines) gives each parameter's help, and a settings class's ``Attributes:``
+section, or the string right after each attribute, each setting's. Nothing
+here runs plugin code: attribute docstrings are read from the source text.
 """
 
 from __future__ import annotations
 
+import ast
+import inspect
 import re
 
-__all__ = ["ARGS_SECTIONS", "param_help", "split_doc"]
+__all__ = ["ARGS_SECTIONS", "ATTRIBUTES_SECTIONS", "attribute_docs", "param_help", "split_doc"]
 
 #: The headings of a section that documents a function's parameters.
 ARGS_SECTIONS = ("Args", "Arguments", "Parameters", "Params")
+#: The headings of a section that documents a class's attributes.
+ATTRIBUTES_SECTIONS = ("Attributes", *ARGS_SECTIONS)
 
 _SECTION = re.compile(r"^(Args|Arguments|Parameters|Params):\s*$")
 _ANY_SECTION = re.compile(r"^(\w+):\s*$")
@@ -71,3 +77,43 @@ def param_help(doc: str, sections: tuple[str, ...] = ARGS_SECTIONS) -> dict[str,
         elif current is not None:
             result[current] = (result[current] + " " + line.strip()).strip()
     return result
+
+
+def attribute_docs(cls: type) -> dict[str, str]:
+    """The docstring of each attribute of ``cls``: the string literal right after it.
+
+    The way Sphinx and pydantic read them: from the class's source, parsed
+    and never run, each on one line. Empty when the source cannot be found
+    (a distribution installed without it) or read.
+    """
+    try:
+        source = inspect.getsource(cls)
+    except Exception:
+        # No source, or a class that fights being looked up: no help, no harm.
+        return {}
+    # A nested class's source is indented: parse it as the body of a block.
+    text = f"if 1:\n{source}" if source[:1].isspace() else source
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    node = tree.body[0] if tree.body else None
+    if isinstance(node, ast.If) and node.body:
+        node = node.body[0]
+    if not isinstance(node, ast.ClassDef):
+        return {}
+    docs: dict[str, str] = {}
+    for statement, following in zip(node.body, node.body[1:], strict=False):
+        target: ast.expr | None = None
+        if isinstance(statement, ast.AnnAssign):
+            target = statement.target
+        elif isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+            target = statement.targets[0]
+        if (
+            isinstance(target, ast.Name)
+            and isinstance(following, ast.Expr)
+            and isinstance(following.value, ast.Constant)
+            and isinstance(following.value.value, str)
+        ):
+            docs[target.id] = " ".join(following.value.value.split())
+    return docs

@@ -9,6 +9,7 @@ of their values, and the check of a value against a type, are in ``_types``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,15 +19,20 @@ from ._types import SCALARS, TypeSpec, describe_value, json_field, json_object
 
 __all__ = [
     "MANIFEST_VERSION",
+    "SETTING_NAME",
     "CommandSpec",
     "Manifest",
     "ParamSpec",
+    "SettingSpec",
     "TypeSpec",
     "describe_value",
 ]
 
 #: The version of the manifest's JSON shape.
 MANIFEST_VERSION = 1
+
+#: What a setting's name may be: a key written bare in ``[plugins.NAME]``.
+SETTING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -91,6 +97,60 @@ class ParamSpec:
 
 
 @dataclass(frozen=True)
+class SettingSpec:
+    """One setting a plugin declares: its name, type, default and help.
+
+    The user sets it in the plugin's ``[plugins.NAME]`` table of the config
+    file. Every setting has a ``default`` of its type, which the plugin gets
+    when the user leaves the setting out, so a declared setting always has a
+    value. Its types are those of parameters.
+    """
+
+    name: str
+    type: TypeSpec
+    default: Any
+    help: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON data of this setting."""
+        return {
+            "name": self.name,
+            "type": self.type.to_dict(),
+            "default": self.default,
+            "help": self.help,
+        }
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> SettingSpec:
+        """Read a setting from JSON data; ``where`` names it in errors."""
+        obj = json_object(data, where)
+        name = json_field(obj, "name", str, where)
+        if not SETTING_NAME.fullmatch(name):
+            raise ManifestError(
+                f"manifest field {where}.name is {name[:40]!r}; a setting's name starts with a"
+                " letter and holds only letters, digits, '_' and '-' (64 at most)"
+            )
+        type_ = TypeSpec.from_dict(obj.get("type"), f"{where}.type")
+        if type_.kind not in (*SCALARS, "array"):
+            raise ManifestError(
+                f"manifest field {where}.type is {type_.kind!r}; settings are one of"
+                f" {', '.join(SCALARS)} or array"
+            )
+        if "default" not in obj:
+            raise ManifestError(f"manifest field {where}.default is missing")
+        default = obj["default"]
+        if not type_.accepts(default):
+            raise ManifestError(
+                f"manifest field {where}.default is {describe_value(default)};"
+                f" expected {type_.describe()}"
+            )
+        help_ = obj.get("help", "")
+        if not isinstance(help_, str):
+            raise ManifestError(f"manifest field {where}.help must be a string")
+        return cls(name, type_, default, help_)
+
+
+@dataclass(frozen=True)
 class CommandSpec:
     """One command of a plugin: its name, help, parameters and result type."""
 
@@ -144,7 +204,9 @@ class Manifest:
     ``name`` is the plugin's name (its entry point's name), ``distribution``
     and ``version`` the distribution that provides it (None for a plugin
     given to :class:`plughost.Host` directly), ``summary`` the first line of
-    the class docstring.
+    the class docstring. ``settings`` is None when the plugin declares no
+    settings (then every key of its config table reaches it unchecked),
+    else the settings it takes (perhaps none).
     """
 
     name: str
@@ -154,6 +216,7 @@ class Manifest:
     version: str | None = None
     description: str = ""
     api_version: str = field(default="1.0")
+    settings: tuple[SettingSpec, ...] | None = None
 
     def command(self, name: str) -> CommandSpec | None:
         """Return the command called ``name``, or None."""
@@ -162,9 +225,16 @@ class Manifest:
                 return c
         return None
 
+    def setting(self, name: str) -> SettingSpec | None:
+        """Return the setting called ``name``, or None."""
+        for s in self.settings or ():
+            if s.name == name:
+                return s
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         """Return the manifest as JSON data (see docs/protocol.md)."""
-        return {
+        data: dict[str, Any] = {
             "manifest_version": MANIFEST_VERSION,
             "name": self.name,
             "distribution": self.distribution,
@@ -174,6 +244,11 @@ class Manifest:
             "description": self.description,
             "commands": [c.to_dict() for c in self.commands],
         }
+        # Absent when not declared: a manifest without settings keeps the
+        # shape every reader of manifest version 1 knows.
+        if self.settings is not None:
+            data["settings"] = [s.to_dict() for s in self.settings]
+        return data
 
     @classmethod
     def from_dict(cls, data: object) -> Manifest:
@@ -203,7 +278,22 @@ class Manifest:
         names = [c.name for c in commands]
         if len(set(names)) != len(names):
             raise ManifestError("manifest field manifest.commands repeats a command name")
-        return cls(name, summary, commands, distribution, dist_version, description, api_version)
+        settings = None
+        if obj.get("settings") is not None:
+            raw = json_field(obj, "settings", list, "manifest")
+            settings = tuple(SettingSpec.from_dict(s, f"settings[{i}]") for i, s in enumerate(raw))
+            if len({s.name for s in settings}) != len(settings):
+                raise ManifestError("manifest field manifest.settings repeats a setting name")
+        return cls(
+            name,
+            summary,
+            commands,
+            distribution,
+            dist_version,
+            description,
+            api_version,
+            settings,
+        )
 
 
 def _optional_str(obj: Mapping[str, Any], key: str) -> str | None:

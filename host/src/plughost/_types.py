@@ -140,6 +140,22 @@ class TypeSpec:
             )
         return _is_scalar_of(value, self.kind)
 
+    def normalise(self, value: Any) -> Any:
+        """``value`` (which this type accepts) as it arrives after a trip through JSON.
+
+        An integer given for a number becomes a float and a tuple a list;
+        lists and objects are new ones, so the copy can be handed out.
+        """
+        if value is None:
+            return None
+        if self.kind == "number" and not isinstance(value, float):
+            return float(value)
+        if self.kind == "array" and self.items is not None:
+            return [self.items.normalise(v) for v in value]
+        if self.kind == "object" and self.values is not None:
+            return {k: self.values.normalise(v) for k, v in value.items()}
+        return value
+
 
 def _is_scalar_of(value: object, kind: str) -> bool:
     if kind == "string":

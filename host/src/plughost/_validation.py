@@ -3,7 +3,8 @@
 Validation collects every problem at once: the author fixes them in one go
 instead of one per release. Each problem names the plugin, its distribution
 and what to change. The commands are read here; their types come from
-``_annotations`` and their help from ``_docstrings``.
+``_annotations``, their help from ``_docstrings``, and the settings the
+plugin declares from ``_settings_class``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ._annotations import SUPPORTED, SUPPORTED_RESULTS, Unsupported, annotation_
 from ._contract import COMMAND_MARK, Plugin
 from ._docstrings import param_help, split_doc
 from ._manifest import CommandSpec, Manifest, ParamSpec
+from ._settings_class import declared_settings
 from ._untrusted import class_name, describe_exception, plain, safe_repr, safe_str, type_name
 
 __all__ = ["RESERVED_OPTIONS", "Validation", "validate_plugin_class"]
@@ -114,6 +116,7 @@ def validate_plugin_class(
         problem(
             f"class {qualname} has no commands; mark at least one method with @plughost.command"
         )
+    settings = declared_settings(cls, problem)
     if problems:
         return Validation(None, tuple(problems))
     manifest = Manifest(
@@ -123,6 +126,7 @@ def validate_plugin_class(
         commands=tuple(commands),
         distribution=distribution,
         version=version,
+        settings=settings,
     )
     # What came from the class (names, docstrings, defaults, choices) may be
     # subclasses of str or int with methods of their own: keep plain copies.
