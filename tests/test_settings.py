@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from plughost import Host, PluginUnavailable
-from plughost._config import load_policy
+import plughost
+from plughost import Host, PluginUnavailable, load_policy
 from support import PluginEnv
 
 #: What ``configured`` gets when the user sets nothing: every declared default.
@@ -381,6 +381,62 @@ def test_hostile_settings_classes_are_read_without_running_them(plugin_env: Plug
     for name in fields:
         run = plugin_env.plughost("run", "--isolated", name, "echo", "hi")
         assert (run.returncode, run.stdout) == (0, "hi\n"), run.stderr
+
+
+# -- library users: the same policy as the console script --------------------------------
+
+
+def test_every_public_name_imports() -> None:
+    code = "import plughost\nfor name in plughost.__all__:\n    getattr(plughost, name)\n"
+    names = ", ".join(plughost.__all__)
+    code += f"from plughost import {names}\nprint(len(plughost.__all__))\n"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) == len(plughost.__all__)
+    assert {"load_policy", "Policy", "ConfigError", "SettingSpec"} <= set(plughost.__all__)
+
+
+def test_a_program_reads_the_users_config_as_the_console_script_does(
+    plugin_env: PluginEnv,
+) -> None:
+    environ = _config(
+        plugin_env, '[plugins.configured]\ngreeting = "Salut"\n[plugins.no-settings]\nx = 1\n'
+    )
+    code = textwrap.dedent(
+        """
+        import plughost
+
+        host = plughost.Host(policy=plughost.load_policy(), remember=False)
+        print(host.call("configured", "greet", name="Ada"))
+        with host.load("configured", isolated=True) as plugin:
+            print(plugin.call("greet", name="Bo"))
+        try:
+            host.load("no-settings")
+        except plughost.PluginUnavailable as exc:
+            print(exc.state, exc)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=plugin_env.home,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    refusal = (
+        f"config file {plugin_env.home / 'config.toml'}: plugins.no-settings.x is not a setting"
+        " of plugin 'no-settings'; it takes no settings: remove the key"
+    )
+    assert result.stdout.splitlines() == ["Salut, Ada!", "Salut, Bo!", f"invalid {refusal}"]
+    # The console script, over the same file, says the same.
+    greet = plugin_env.plughost("run", "configured", "greet", "Ada", env=environ)
+    assert greet.stdout == "Salut, Ada!\n"
+    refused = plugin_env.plughost("run", "no-settings", "show", env=environ)
+    assert (refused.returncode, refused.stderr) == (3, f"error: {refusal}\n")
 
 
 # -- a worker of another kind ---------------------------------------------------------

@@ -37,6 +37,7 @@ __all__ = [
     "CommandError",
     "CommandFailed",
     "CommandSpec",
+    "ConfigError",
     "Host",
     "IsolatedPlugin",
     "LoadedPlugin",
@@ -49,6 +50,7 @@ __all__ = [
     "PluginNotFound",
     "PluginState",
     "PluginUnavailable",
+    "Policy",
     "ProtocolError",
     "SettingSpec",
     "TypeSpec",
@@ -57,6 +59,7 @@ __all__ = [
     "WorkerStartError",
     "__version__",
     "command",
+    "load_policy",
 ]
 
 _LAZY = {
@@ -79,6 +82,9 @@ _LAZY = {
     "ParamSpec": "_manifest",
     "SettingSpec": "_manifest",
     "TypeSpec": "_manifest",
+    "ConfigError": "_config",
+    "Policy": "_config",
+    "load_policy": "_config",
     "Host": "_host",
     "LoadedPlugin": "_handles",
     "IsolatedPlugin": "_handles",
@@ -89,6 +95,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._config import ConfigError, Policy, load_policy
     from ._contract import Plugin, command
     from ._errors import (
         ArgumentError,

@@ -100,8 +100,10 @@ class Host:
     directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False`` neither reads
     nor writes them. Discovery keeps an index in the same directory
     (``use_index=False`` goes through stevedore every time, ``refresh=True``
-    rebuilds it). ``policy`` is the user's configuration
-    (:func:`plughost.load_policy`); what it says adds to the arguments.
+    rebuilds it). ``policy`` is the user's configuration, as the console
+    script reads it: ``Host(policy=plughost.load_policy())`` (the config file,
+    then ``PLUGHOST_*`` variables). What it says adds to the arguments, and
+    it carries each plugin's settings; without it the host reads no file.
     """
 
     def __init__(
