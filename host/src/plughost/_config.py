@@ -84,7 +84,8 @@ class PluginPolicy:
 
     ``settings`` holds every key that is not one of the host's own
     (``distribution``, ``enabled``, ``isolate``, ``python``, ``command``,
-    ``timeout``, ``start_timeout``): those reach the plugin as
+    ``timeout``, ``start_timeout``), as written: they are checked against
+    the settings the plugin declares when it loads, and then reach it as
     ``self.settings``.
     """
 

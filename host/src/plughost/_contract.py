@@ -29,7 +29,8 @@ class Plugin(abc.ABC):  # noqa: B024 - commands, not abstract methods, make a pl
 
     A plugin declares the settings it takes in a nested class ``Settings``,
     one annotated attribute with a default for each (the types are those of
-    parameters; the string right after an attribute is its help)::
+    parameters; the string right after an attribute, or an ``Attributes:``
+    section of the class docstring, is its help)::
 
         class Settings:
             default_language: Literal["en", "fr"] = "en"
