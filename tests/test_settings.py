@@ -2,10 +2,14 @@
 
 ``settings-declared`` declares settings of every type (and has a plugin that
 declares none, and one that declares an empty set); ``settings-broken`` gets
-its declaration wrong in every documented way; ``settings-hostile`` fights
-being read. The user's values are checked when a plugin loads: whatever is
-wrong is one line naming the config file, the plugin and the key, the plugin
-is ``invalid`` (exit status 3) and is never created, the same in a worker.
+its declaration wrong in every documented way; ``settings-hostile`` has a
+Settings class that raises when read and one whose traps would spring if it
+were run. (Each fixture plugin is a row in every ``plughost list`` of the
+tests, so the other ways a declaration can fail are tested in process, in
+test_validation.py and test_manifest.py.) The user's values are checked when
+a plugin loads: whatever is wrong is one line naming the config file, the
+plugin and the key, the plugin is ``invalid`` (exit status 3) and is never
+created, the same in a worker.
 """
 
 from __future__ import annotations
@@ -100,13 +104,6 @@ def test_every_kind_of_value_reaches_the_plugin(plugin_env: PluginEnv, isolated:
     }
     greet = _run(plugin_env, environ, isolated, "configured", "greet", "Ada")
     assert greet.stdout == "HEJ, ADA!\n"
-
-
-@BOTH_WAYS
-def test_a_subclass_extends_the_settings_it_inherits(plugin_env: PluginEnv, isolated: bool) -> None:
-    environ = _config(plugin_env, '[plugins.extended]\nsuffix = "?"\ngreeting = "Yo"\n')
-    given = _shown(plugin_env, environ, isolated, "extended")
-    assert given == {**DEFAULTS, "greeting": "Yo", "suffix": "?"}
 
 
 @BOTH_WAYS
@@ -302,19 +299,6 @@ BROKEN = [
     " (`colour: str = ...`) or, if it is no setting, call it _colour",
 ]
 
-#: Each hostile settings class: the state it ends in and a part of its reason.
-HOSTILE = {
-    "settings-meta-mro": ("invalid", "the annotations of Settings cannot be resolved (Trap: "),
-    "settings-doc": ("invalid", "examining its class raised Trap"),
-    "settings-interrupt": ("invalid", "examining its class raised KeyboardInterrupt"),
-    "settings-exit": ("invalid", "examining its class raised SystemExit: exit status 3"),
-    "settings-descriptor": ("invalid", "its default is a Python _Trapdoor; make it a string"),
-    # Read past: str subclasses copied, a class never created, no source no help.
-    "settings-hostile-default": ("ok", ""),
-    "settings-never-created": ("ok", ""),
-    "settings-no-source": ("ok", ""),
-}
-
 
 def test_a_broken_declaration_reports_every_problem_with_the_others(
     plugin_env: PluginEnv,
@@ -329,58 +313,41 @@ def test_a_broken_declaration_reports_every_problem_with_the_others(
         assert problem.startswith(origin + expected), problem
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("settings-not-a-class", "its Settings is dict {'greeting': 'Hello'}, not a class;"
-         " declare the settings as a nested `class Settings:`"),
-        ("settings-unresolved", "the annotations of Unresolved.Settings cannot be resolved"
-         " (NameError: name 'Moment' is not defined); import the names"),
-    ],
-)  # fmt: skip
-def test_a_declaration_that_cannot_be_read_is_invalid(
-    plugin_env: PluginEnv, name: str, expected: str
+@BOTH_WAYS
+def test_a_settings_class_that_raises_when_read_is_invalid(
+    plugin_env: PluginEnv, isolated: bool
 ) -> None:
-    for args in (["check", name], ["check", "--isolated", name]):
-        result = plugin_env.plughost(*args)
-        assert result.returncode == 1
-        assert result.stdout.startswith(
-            f"{name}  invalid: plugin {name!r} (plughost-fixture-settings-broken 1.0.0): {expected}"
-        )
-    run = plugin_env.plughost("run", name, "echo", "hi")
+    flags = ["--isolated"] if isolated else []
+    check = plugin_env.plughost("check", *flags, "settings-trap")
+    assert check.returncode == 1
+    assert check.stdout == (
+        "settings-trap  invalid: plugin 'settings-trap' (plughost-fixture-settings-hostile"
+        " 1.0.0): examining its class raised Trap: <Trap object; str() raised RuntimeError>;"
+        " its authors must make the class and its commands plain to inspect\n"
+    )
+    run = _run(plugin_env, plugin_env.environ(), isolated, "settings-trap", "echo", "hi")
     assert run.returncode == 3
-    assert expected in run.stderr
+    assert "examining its class raised Trap" in run.stderr
 
 
-def test_hostile_settings_classes_are_read_without_running_them(plugin_env: PluginEnv) -> None:
-    result = plugin_env.plughost("check", "--json", *HOSTILE)
-    assert result.returncode == 1, result.stderr
-    assert "internal error" not in result.stderr
-    assert "interrupted" not in result.stderr
-    states = {p["name"]: p for p in json.loads(result.stdout)}
-    for name, (state, reason) in HOSTILE.items():
-        assert states[name]["state"] == state, (name, states[name]["reason"])
-        assert reason in states[name]["reason"], (name, states[name]["reason"])
-        assert "\n" not in states[name]["reason"]
-    # No descriptor ran, no settings class was created or subclassed.
+@BOTH_WAYS
+def test_a_settings_class_is_read_never_run(plugin_env: PluginEnv, isolated: bool) -> None:
+    environ = _config(plugin_env, '[plugins.settings-read-past]\nmode = "fancy"\n')
+    run = _run(plugin_env, environ, isolated, "settings-read-past", "echo", "hi")
+    assert (run.returncode, run.stdout) == (0, "hi (fancy)\n"), run.stderr
+    info = json.loads(plugin_env.plughost("info", "settings-read-past", "--json").stdout)
+    assert info["state"] == "ok"
+    assert info["manifest"]["settings"] == [
+        {
+            "name": "mode",
+            "type": {"type": "string", "enum": ["plain", "fancy"]},
+            "default": "plain",
+            "help": "How to echo.",
+        },
+        {"name": "label", "type": {"type": "string"}, "default": "label", "help": ""},
+    ]
+    # Not created, not subclassed, its str defaults never compared.
     assert sorted(p.name for p in plugin_env.marker_dir.iterdir()) == []
-    fields = {
-        name: {s["name"]: s for s in states[name]["manifest"]["settings"]}
-        for name, (state, _) in HOSTILE.items()
-        if state == "ok"
-    }
-    assert fields["settings-hostile-default"]["mode"]["default"] == "plain"
-    assert fields["settings-hostile-default"]["mode"]["help"] == "How to echo."
-    assert fields["settings-never-created"]["level"]["help"] == "A level."
-    assert fields["settings-no-source"]["level"] == {
-        "name": "level",
-        "type": {"type": "integer"},
-        "default": 2,
-        "help": "",
-    }
-    for name in fields:
-        run = plugin_env.plughost("run", "--isolated", name, "echo", "hi")
-        assert (run.returncode, run.stdout) == (0, "hi\n"), run.stderr
 
 
 # -- library users: the same policy as the console script --------------------------------

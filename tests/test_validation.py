@@ -939,3 +939,49 @@ def test_hostile_strings_in_settings_are_copied_plain() -> None:
     [spec] = validation.manifest.settings or ()
     assert type(spec.default) is str
     assert spec.default == "a"
+
+
+class _Trap(Exception):
+    """Raised by the traps below."""
+
+
+class _MroMeta(type):
+    def __getattribute__(cls, name: str) -> object:
+        if name == "__mro__":
+            raise _Trap("no __mro__ for you")
+        return super().__getattribute__(name)
+
+
+def test_settings_whose_annotations_cannot_even_be_looked_up() -> None:
+    # A metaclass that refuses __mro__: typing.get_type_hints raises, which is
+    # a problem like any annotation that does not resolve.
+    settings = _MroMeta("Settings", (), {"__annotations__": {"level": int}, "level": 1})
+    expect(
+        only_problem(_declaring(settings)),
+        "the annotations of Settings cannot be resolved (_Trap: no __mro__ for you)",
+    )
+
+
+class _ExitingSettings:
+    """Resolving this annotation exits the interpreter."""
+
+    level: "__import__('sys').exit(3)" = 1  # type: ignore[valid-type]
+
+
+def test_a_settings_class_that_exits_while_read_is_invalid_and_the_host_goes_on() -> None:
+    host = plughost.Host.from_classes({"exits": _declaring(_ExitingSettings), "fine": Good})
+    states = {info.name: info for info in host.check()}
+    assert states["fine"].state is plughost.PluginState.OK
+    assert states["exits"].state is plughost.PluginState.INVALID
+    assert "examining its class raised SystemExit: exit status 3" in states["exits"].reason
+
+
+def test_a_settings_class_without_source_has_no_attribute_help() -> None:
+    settings = type("Settings", (), {"__annotations__": {"level": int}, "level": 2})
+    settings.__module__ = "nowhere.to.be.found"
+    validation = validate_plugin_class(_declaring(settings), name="nosource")
+    assert validation.problems == ()
+    assert validation.manifest is not None
+    assert [s.to_dict() for s in validation.manifest.settings or ()] == [
+        {"name": "level", "type": {"type": "integer"}, "default": 2, "help": ""}
+    ]

@@ -1,4 +1,4 @@
-"""Plugins whose ``Settings`` declaration is wrong, each problem a documented one."""
+"""A plugin whose ``Settings`` declaration is wrong in every documented way at once."""
 
 from __future__ import annotations
 
@@ -25,28 +25,3 @@ class Broken(Plugin):
     def echo(self, text) -> str:  # type: ignore[no-untyped-def]
         """Echo TEXT."""
         return str(text)
-
-
-class NotAClass(Plugin):
-    """Declare settings as a dictionary."""
-
-    Settings = {"greeting": "Hello"}  # noqa: RUF012
-
-    @command
-    def echo(self, text: str) -> str:
-        """Echo TEXT."""
-        return text
-
-
-class Unresolved(Plugin):
-    """Annotate a setting with a name that is not there."""
-
-    class Settings:
-        """A setting of an unknown type."""
-
-        when: Moment = None  # type: ignore[name-defined]  # noqa: F821
-
-    @command
-    def echo(self, text: str) -> str:
-        """Echo TEXT."""
-        return text

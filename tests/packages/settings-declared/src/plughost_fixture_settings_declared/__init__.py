@@ -1,4 +1,4 @@
-"""Plugins that declare their settings, of every supported type, and one that does not.
+"""A plugin that declares settings of every supported type, one that declares none, one without.
 
 Each has a command ``show`` that returns what it was given, as JSON
 text, so that the tests see exactly the values (and their types) that
@@ -75,16 +75,6 @@ class Configured(Plugin):
         if limit is None:
             raise CommandError("set limit in [plugins.configured] to use this command")
         return int(limit)
-
-
-class Extended(Configured):
-    """Greet with configurable words, and one setting more."""
-
-    class Settings(Configured.Settings):
-        """The base's settings, and one more."""
-
-        suffix: str = "!"
-        """What ends the greeting."""
 
 
 class NoSettings(Plugin):
