@@ -9,13 +9,22 @@ from __future__ import annotations
 import copy
 import json
 import re
-from typing import Any, Literal, Optional
+from typing import Any, ClassVar, Literal, Optional
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from plughost import CommandSpec, Manifest, ManifestError, ParamSpec, Plugin, TypeSpec, command
+from plughost import (
+    CommandSpec,
+    Manifest,
+    ManifestError,
+    ParamSpec,
+    Plugin,
+    SettingSpec,
+    TypeSpec,
+    command,
+)
 from plughost._validation import Validation, validate_plugin_class
 
 
@@ -998,3 +1007,230 @@ def test_from_dict_refuses_choices_that_disagree_with_the_enum() -> None:
     param["choices"] = ["a", "c"]
     with pytest.raises(ManifestError, match=r"params\[0\]\.choices must repeat"):
         Manifest.from_dict(data)
+
+
+# -- settings ----------------------------------------------------------------
+
+Shade = Literal["light", "dark"]
+
+
+class Configurable(Plugin):
+    """Declare settings of every supported type."""
+
+    class Settings:
+        """The settings.
+
+        Attributes:
+            count: from the docstring's section
+            shade: the section's help, which the attribute's docstring beats
+        """
+
+        name: str = "x"
+        """From the string after the attribute."""
+
+        count: int = 2
+        ratio: float = 1
+        on: bool = True
+        shade: Shade = "dark"
+        """The attribute's own help."""
+
+        sizes: list[int] = (1, 2)  # type: ignore[assignment]
+        weights: list[float] = [1, 2.5]  # noqa: RUF012 - a default, never changed
+        level: int | None = None
+        picked: list[Literal[1, 2]] | None = None
+        _private: int = 3
+        constant: ClassVar[int] = 4
+
+        def helper(self) -> int:
+            """Not a setting: a method."""
+            return 1
+
+    @command
+    def go(self) -> None:
+        """Go."""
+
+
+SETTING_CASES: list[tuple[str, dict[str, Any], object, str]] = [
+    ("name", {"type": "string"}, "x", "From the string after the attribute."),
+    ("count", {"type": "integer"}, 2, "from the docstring's section"),
+    ("ratio", {"type": "number"}, 1.0, ""),
+    ("on", {"type": "boolean"}, True, ""),
+    ("shade", {"type": "string", "enum": ["light", "dark"]}, "dark", "The attribute's own help."),
+    ("sizes", {"type": "array", "items": {"type": "integer"}}, [1, 2], ""),
+    ("weights", {"type": "array", "items": {"type": "number"}}, [1.0, 2.5], ""),
+    ("level", {"type": "integer", "nullable": True}, None, ""),
+    (
+        "picked",
+        {"type": "array", "items": {"type": "integer", "enum": [1, 2]}, "nullable": True},
+        None,
+        "",
+    ),
+]
+
+
+def test_settings_are_derived_in_order_with_types_defaults_and_help() -> None:
+    settings = _manifest(Configurable).settings
+    assert settings is not None
+    assert [s.name for s in settings] == [name for name, *_ in SETTING_CASES]
+    for spec, (name, type_, default, help_) in zip(settings, SETTING_CASES, strict=True):
+        assert spec.to_dict() == {"name": name, "type": type_, "default": default, "help": help_}
+    # A number's integer default is a float, as after JSON; a tuple a list.
+    assert type(settings[2].default) is float
+    assert settings[5].default == [1, 2]
+
+
+def test_a_plugin_without_a_settings_class_declares_none() -> None:
+    manifest = _manifest(Renamed)
+    assert manifest.settings is None
+    assert "settings" not in manifest.to_dict()
+    assert manifest.setting("anything") is None
+
+
+class TakesNothing(Plugin):
+    """Take no settings."""
+
+    class Settings:
+        """Nothing to set."""
+
+    @command
+    def go(self) -> None:
+        """Go."""
+
+
+def test_an_empty_settings_class_declares_that_there_are_none() -> None:
+    manifest = _manifest(TakesNothing)
+    assert manifest.settings == ()
+    assert manifest.to_dict()["settings"] == []
+    assert Manifest.from_dict(manifest.to_dict()).settings == ()
+
+
+class Inheriting(Configurable):
+    """Inherit the settings, and add one."""
+
+    class Settings(Configurable.Settings):
+        """One more."""
+
+        extra: str = "e"
+        """The one more."""
+
+
+class KeepsItsBase(Configurable):
+    """Inherit the settings as they are."""
+
+
+def test_settings_are_inherited_and_extended() -> None:
+    extended = _manifest(Inheriting).settings
+    assert extended is not None
+    assert [s.name for s in extended] == [name for name, *_ in SETTING_CASES] + ["extra"]
+    assert extended[-1].help == "The one more."
+    assert extended[0].help == "From the string after the attribute."
+    assert _manifest(KeepsItsBase).settings == _manifest(Configurable).settings
+
+
+@pytest.mark.parametrize("cls", [Configurable, TakesNothing, Inheriting], ids=lambda c: c.__name__)
+def test_a_manifest_with_settings_round_trips_through_json(cls: type[Plugin]) -> None:
+    manifest = _manifest(cls)
+    assert Manifest.from_dict(json.loads(json.dumps(manifest.to_dict()))) == manifest
+    spec = manifest.settings[0] if manifest.settings else None
+    if spec is not None:
+        assert manifest.setting(spec.name) is spec
+
+
+def test_null_settings_in_json_declare_none() -> None:
+    data = _manifest(Renamed).to_dict()
+    data["settings"] = None
+    assert Manifest.from_dict(data).settings is None
+
+
+_SETTING_TYPES = TYPE_SPECS.filter(lambda t: t.kind not in ("object", "null"))
+
+
+@given(_SETTING_TYPES, st.text(max_size=20))
+def test_manifest_with_generated_settings_round_trips(spec: TypeSpec, help_text: str) -> None:
+    default: Any = None
+    if not spec.nullable:
+        default = [] if spec.kind == "array" else spec.enum[0] if spec.enum else None
+        assume(default is not None)
+    manifest = Manifest(
+        name="gen",
+        summary="Generated.",
+        commands=(CommandSpec("go", "Go.", (), TypeSpec("null")),),
+        settings=(SettingSpec("s", spec, default, help_text),),
+    )
+    assert Manifest.from_dict(json.loads(json.dumps(manifest.to_dict()))) == manifest
+
+
+def _with_settings() -> dict[str, Any]:
+    return _manifest(Configurable).to_dict()
+
+
+MALFORMED_SETTINGS: list[tuple[tuple[str | int, ...], object, str]] = [
+    (
+        ("settings",),
+        {"name": "x"},
+        "manifest field manifest.settings is an object; expected a list",
+    ),
+    (("settings", 0), "name", "manifest field settings[0] is a string; expected an object"),
+    (("settings", 0, "name"), _DELETE, "manifest field settings[0].name is missing"),
+    (
+        ("settings", 0, "name"),
+        "two words",
+        "manifest field settings[0].name is 'two words'; a setting's name starts with a letter",
+    ),
+    (("settings", 0, "name"), "", "manifest field settings[0].name is ''; a setting's name"),
+    (
+        ("settings", 0, "type"),
+        _DELETE,
+        "manifest field settings[0].type is null; expected an object",
+    ),
+    (
+        ("settings", 0, "type"),
+        {"type": "object", "values": {"type": "string"}},
+        "manifest field settings[0].type is 'object'; settings are one of string, integer,"
+        " number, boolean or array",
+    ),
+    (("settings", 0, "default"), _DELETE, "manifest field settings[0].default is missing"),
+    (
+        ("settings", 1, "default"),
+        "two",
+        "manifest field settings[1].default is a string; expected an integer",
+    ),
+    (
+        ("settings", 4, "default"),
+        "grey",
+        "manifest field settings[4].default is a string; expected one of 'light', 'dark'",
+    ),
+    (("settings", 0, "default"), None, "manifest field settings[0].default is null; expected"),
+    (("settings", 0, "help"), 3, "manifest field settings[0].help must be a string"),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    MALFORMED_SETTINGS,
+    ids=[".".join(map(str, p)) + f"={v!r:.20}" for p, v, _ in MALFORMED_SETTINGS],
+)
+def test_from_dict_refuses_malformed_settings(
+    path: tuple[str | int, ...], value: object, message: str
+) -> None:
+    data = _with_settings()
+    assert Manifest.from_dict(copy.deepcopy(data)) is not None  # valid before the change
+    _set(data, path, value)
+    with pytest.raises(ManifestError) as info:
+        Manifest.from_dict(data)
+    assert str(info.value).startswith(message), str(info.value)
+
+
+def test_from_dict_refuses_duplicate_setting_names() -> None:
+    data = _with_settings()
+    data["settings"][1] = {**data["settings"][0]}
+    with pytest.raises(ManifestError, match=r"manifest field manifest\.settings repeats a setting"):
+        Manifest.from_dict(data)
+
+
+def test_help_is_optional_in_json() -> None:
+    data = _with_settings()
+    del data["settings"][0]["help"]
+    settings = Manifest.from_dict(data).settings
+    assert settings is not None
+    assert settings[0].help == ""

@@ -340,3 +340,44 @@ def test_names_from_config_are_never_used_as_paths(plugin_env: PluginEnv) -> Non
     result = plugin_env.plughost("list", env=environ)
     assert result.returncode == 2
     assert "is not a plugin name" in result.stderr
+
+
+def test_settings_are_checked_when_their_plugin_loads_and_only_then(
+    plugin_env: PluginEnv,
+) -> None:
+    environ = _config(
+        plugin_env,
+        """
+        [plugins.configured]
+        not_a_setting = 1
+
+        [plugins.marker]
+        enabled = false
+        not_a_setting = 1
+        """,
+    )
+    # Reading the file imports no plugin, so it cannot know what they declare.
+    assert plugin_env.plughost("list", env=environ).returncode == 0
+    config = plugin_env.plughost("config", env=environ)
+    assert config.returncode == 0
+    assert "  not_a_setting = 1  (for the plugin)" in config.stdout
+    # A plugin that is not loaded is not checked: it stays what blocks it.
+    marker = plugin_env.plughost("run", "marker", "hello", env=environ)
+    assert marker.returncode == 3
+    assert "enabled = false" in marker.stderr
+    assert not (plugin_env.marker_dir / "marker-imported").exists()
+    run = plugin_env.plughost("run", "configured", "show", env=environ)
+    assert run.returncode == 3
+    assert "plugins.configured.not_a_setting is not a setting of plugin 'configured'" in (
+        run.stderr
+    )
+    tools = plugin_env.plughost("run", "tools", "add", "2", env=environ)
+    assert (tools.returncode, tools.stdout) == (0, "2\n")
+
+
+def test_a_host_key_is_never_a_setting(plugin_env: PluginEnv) -> None:
+    environ = _config(plugin_env, "[plugins.configured]\ntimeout = 30\nisolate = true\n")
+    result = plugin_env.plughost("run", "configured", "show", env=environ)
+    assert result.returncode == 0, result.stderr
+    assert "timeout" not in json.loads(result.stdout)
+    assert int(json.loads(result.stdout)["retries"]) == 3

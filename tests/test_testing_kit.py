@@ -181,3 +181,63 @@ def test_the_kit_is_a_registered_pytest_plugin() -> None:
 
     entry_points = importlib.metadata.entry_points(group="pytest11")
     assert any(ep.name == "plughost" and ep.value == "plughost.testing" for ep in entry_points)
+
+
+def test_samples_may_give_the_plugin_settings(plugin_env: PluginEnv) -> None:
+    result = _pytest(
+        plugin_env,
+        """
+        from plughost.testing import PluginConformance, Sample
+
+        class TestConfigured(PluginConformance):
+            plugin = "configured"
+            samples = [
+                Sample("greet", {"name": "Ada"}, "Hello, Ada!"),
+                Sample("greet", {"name": "Ada"}, "Hi, Ada!", settings={"greeting": "Hi"}),
+                Sample("greet", {"name": "Bo"}, "HELLO, BO!", settings={"loud": True}),
+                Sample("limit", {}, 4, settings={"limit": 4}),
+                Sample("limit", {}, error="set limit in [plugins.configured]"),
+            ]
+        """,
+    )
+    assert result.returncode == 0, result.stdout
+    assert _summary(result) == "4 passed"
+
+
+def test_a_sample_whose_settings_do_not_fit_fails_precisely(plugin_env: PluginEnv) -> None:
+    result = _pytest(
+        plugin_env,
+        """
+        from plughost.testing import PluginConformance, Sample
+
+        class TestConfigured(PluginConformance):
+            plugin = "configured"
+            samples = [Sample("greet", {"name": "Ada"}, "Hi, Ada!", settings={"greting": "Hi"})]
+        """,
+    )
+    assert result.returncode == 1
+    assert _summary(result) == "1 failed, 3 passed"
+    assert (
+        "plugin 'configured' in process: cannot be loaded for greet(name='Ada') with settings"
+        " {'greting': 'Hi'}: plugins.configured.greting is not a setting of plugin 'configured';"
+        " did you mean 'greeting'?"
+    ) in result.stdout
+
+
+def test_a_broken_declaration_of_settings_fails_with_every_problem(plugin_env: PluginEnv) -> None:
+    result = _pytest(
+        plugin_env,
+        """
+        from plughost.testing import PluginConformance
+
+        class TestBroken(PluginConformance):
+            plugin = "settings-broken"
+        """,
+    )
+    assert result.returncode == 1
+    out = result.stdout
+    assert "plugin 'settings-broken' is invalid, not ok:" in out
+    assert "setting 'missing' (Broken.Settings) has no default" in out
+    assert "setting 'timeout' (Broken.Settings): plughost reads `timeout`" in out
+    assert "parameter 'text' has no type annotation" in out
+    assert _summary(result) == "3 failed, 1 passed"

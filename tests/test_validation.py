@@ -8,12 +8,13 @@ import abc
 import json
 import types
 from pathlib import Path
-from typing import Literal, Optional, Union
+from typing import ClassVar, Literal, Optional, Union
 
 import pytest
 
 import plughost
 from plughost import Plugin, command
+from plughost._config import HOST_PLUGIN_KEYS
 from plughost._validation import RESERVED_OPTIONS, validate_plugin_class
 
 #: The start of the list of supported types that the fixes name.
@@ -749,3 +750,238 @@ def test_not_a_subclass_and_other_problems_together() -> None:
     expect(
         problems[2], f"command 'run' ({Stray.__qualname__}.run)", "parameter 'value' has no type"
     )
+
+
+# -- settings ----------------------------------------------------------------
+
+
+def _declaring(settings: object) -> type[Plugin]:
+    """A valid plugin whose only flaw can be its ``Settings``."""
+    return type(
+        "Declaring",
+        (Plugin,),
+        {"__doc__": "Declare settings.", "Settings": settings, "go": command(name="go")(_go)},
+    )
+
+
+def _go(self: Plugin) -> None:
+    """Go."""
+
+
+def _settings(namespace: dict[str, object]) -> type:
+    return type("Settings", (), namespace)
+
+
+@pytest.mark.parametrize(
+    ("namespace", "parts"),
+    [
+        (
+            {"__annotations__": {"level": int}},
+            ("setting 'level' (Settings) has no default; give it one", "`level: ... = value`"),
+        ),
+        (
+            {"__annotations__": {"level": int}, "level": "high"},
+            ("setting 'level' (Settings): its default 'high' is not an integer",
+             "change the default or the annotation"),
+        ),
+        (
+            {"__annotations__": {"level": set[int]}, "level": set()},
+            ("setting 'level' (Settings) is annotated set[int], which is not a supported type",
+             f"use {SUPPORTED}"),
+        ),
+        (
+            {"__annotations__": {"level": dict[str, int]}, "level": {}},
+            ("setting 'level' (Settings) is annotated dict[str, int]",),
+        ),
+        (
+            {"__annotations__": {"level": int | str}, "level": 1},
+            ("which is a union; only X | None is supported",),
+        ),
+        (
+            {"__annotations__": {"level": int}, "level": {1, 2}},
+            ("setting 'level' (Settings): its default is a Python set; make it an integer",),
+        ),
+        (
+            {"__annotations__": {"niveau_élevé": int}, "niveau_élevé": 1},
+            ("setting 'niveau_élevé' (Settings): a setting's name holds only ASCII letters",
+             "rename it"),
+        ),
+        (
+            {"level": 1},
+            ("Settings.level has no annotation, so it is not a setting; annotate it",
+             "(`level: int = ...`)", "call it _level"),
+        ),
+    ],
+)  # fmt: skip
+def test_a_wrong_setting_is_one_problem_with_its_fix(
+    namespace: dict[str, object], parts: tuple[str, ...]
+) -> None:
+    expect(only_problem(_declaring(_settings(namespace))), *parts)
+
+
+@pytest.mark.parametrize("key", sorted(HOST_PLUGIN_KEYS))
+def test_a_setting_may_not_take_a_key_plughost_reads(key: str) -> None:
+    cls = _declaring(_settings({"__annotations__": {key: str}, key: "x"}))
+    expect(
+        only_problem(cls),
+        f"setting {key!r} (Settings): plughost reads `{key}` in [plugins.NAME] itself",
+        "rename it",
+    )
+
+
+def test_settings_that_are_not_a_class() -> None:
+    expect(
+        only_problem(_declaring({"level": 1})),
+        "its Settings is dict {'level': 1}, not a class",
+        "nested `class Settings:`",
+    )
+
+
+def test_settings_whose_annotations_cannot_be_resolved() -> None:
+    cls = _declaring(_settings({"__annotations__": {"when": "Moment"}, "when": None}))
+    expect(
+        only_problem(cls),
+        "the annotations of Settings cannot be resolved (NameError: name 'Moment' is not defined)",
+        "import the names they use at module level",
+    )
+
+
+def test_private_names_class_variables_and_methods_are_not_settings() -> None:
+    class Quiet(Plugin):
+        """Declare one setting among other things."""
+
+        class Settings:
+            """One setting."""
+
+            level: int = 1
+            _hidden: int = 2
+            _unannotated = 3
+            limit: ClassVar[int] = 4
+
+            def method(self) -> int:
+                return 1
+
+            @property
+            def computed(self) -> int:
+                return 1
+
+        @command
+        def go(self) -> None:
+            """Go."""
+
+    validation = validate_plugin_class(Quiet, name="quiet")
+    assert validation.problems == ()
+    assert validation.manifest is not None
+    assert [s.name for s in validation.manifest.settings or ()] == ["level"]
+
+
+def test_setting_problems_are_collected_with_every_other_problem() -> None:
+    class Everything(Plugin):
+        @command
+        def go(self, value) -> None:  # type: ignore[no-untyped-def]
+            """Go."""
+
+        class Settings:
+            """Two mistakes."""
+
+            missing: int
+            timeout: int = 3
+
+    problems = problems_of(Everything)
+    assert len(problems) == 4
+    expect(problems[0], "class", "has no docstring")
+    expect(problems[1], "command 'go'", "parameter 'value' has no type annotation")
+    expect(problems[2], "setting 'missing'", "has no default")
+    expect(problems[3], "setting 'timeout'", "plughost reads `timeout`")
+
+
+def test_the_settings_class_is_read_never_run() -> None:
+    ran: list[str] = []
+
+    class Tripwire:
+        def __get__(self, obj: object, owner: object = None) -> int:
+            ran.append("descriptor")
+            return 1
+
+    class Meta(type):
+        def __call__(cls, *args: object, **kwargs: object) -> object:
+            ran.append("created")
+            return super().__call__(*args, **kwargs)
+
+    class Settings(metaclass=Meta):
+        """Watched."""
+
+        level: int = 1
+        other: int = Tripwire()  # type: ignore[assignment]
+
+        def __init_subclass__(cls) -> None:
+            ran.append("subclassed")
+
+    expect(
+        only_problem(_declaring(Settings)),
+        "setting 'other'",
+        "its default is a Python Tripwire; make it an integer",
+    )
+    assert ran == []
+
+
+def test_hostile_strings_in_settings_are_copied_plain() -> None:
+    class Loud(str):
+        def __eq__(self, other: object) -> bool:
+            raise RuntimeError("compared")
+
+        __hash__ = str.__hash__
+
+    cls = _declaring(_settings({"__annotations__": {"mode": Literal["a", "b"]}, "mode": Loud("a")}))
+    validation = validate_plugin_class(cls, name="loud")
+    assert validation.problems == ()
+    assert validation.manifest is not None
+    [spec] = validation.manifest.settings or ()
+    assert type(spec.default) is str
+    assert spec.default == "a"
+
+
+class _Trap(Exception):
+    """Raised by the traps below."""
+
+
+class _MroMeta(type):
+    def __getattribute__(cls, name: str) -> object:
+        if name == "__mro__":
+            raise _Trap("no __mro__ for you")
+        return super().__getattribute__(name)
+
+
+def test_settings_whose_annotations_cannot_even_be_looked_up() -> None:
+    # A metaclass that refuses __mro__: typing.get_type_hints raises, which is
+    # a problem like any annotation that does not resolve.
+    settings = _MroMeta("Settings", (), {"__annotations__": {"level": int}, "level": 1})
+    expect(
+        only_problem(_declaring(settings)),
+        "the annotations of Settings cannot be resolved (_Trap: no __mro__ for you)",
+    )
+
+
+class _ExitingSettings:
+    """Resolving this annotation exits the interpreter."""
+
+    level: "__import__('sys').exit(3)" = 1  # type: ignore[valid-type]
+
+
+def test_a_settings_class_that_exits_while_read_is_invalid_and_the_host_goes_on() -> None:
+    host = plughost.Host.from_classes({"exits": _declaring(_ExitingSettings), "fine": Good})
+    states = {info.name: info for info in host.check()}
+    assert states["fine"].state is plughost.PluginState.OK
+    assert states["exits"].state is plughost.PluginState.INVALID
+    assert "examining its class raised SystemExit: exit status 3" in states["exits"].reason
+
+
+def test_a_settings_class_without_source_has_no_attribute_help() -> None:
+    settings = type("Settings", (), {"__annotations__": {"level": int}, "level": 2})
+    settings.__module__ = "nowhere.to.be.found"
+    validation = validate_plugin_class(_declaring(settings), name="nosource")
+    assert validation.problems == ()
+    assert validation.manifest is not None
+    assert [s.to_dict() for s in validation.manifest.settings or ()] == [
+        {"name": "level", "type": {"type": "integer"}, "default": 2, "help": ""}
+    ]

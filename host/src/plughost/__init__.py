@@ -37,6 +37,7 @@ __all__ = [
     "CommandError",
     "CommandFailed",
     "CommandSpec",
+    "ConfigError",
     "Host",
     "IsolatedPlugin",
     "LoadedPlugin",
@@ -49,13 +50,16 @@ __all__ = [
     "PluginNotFound",
     "PluginState",
     "PluginUnavailable",
+    "Policy",
     "ProtocolError",
+    "SettingSpec",
     "TypeSpec",
     "WorkerCrashed",
     "WorkerError",
     "WorkerStartError",
     "__version__",
     "command",
+    "load_policy",
 ]
 
 _LAZY = {
@@ -76,7 +80,11 @@ _LAZY = {
     "CommandSpec": "_manifest",
     "Manifest": "_manifest",
     "ParamSpec": "_manifest",
+    "SettingSpec": "_manifest",
     "TypeSpec": "_manifest",
+    "ConfigError": "_config",
+    "Policy": "_config",
+    "load_policy": "_config",
     "Host": "_host",
     "LoadedPlugin": "_handles",
     "IsolatedPlugin": "_handles",
@@ -87,6 +95,7 @@ _LAZY = {
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._config import ConfigError, Policy, load_policy
     from ._contract import Plugin, command
     from ._errors import (
         ArgumentError,
@@ -104,7 +113,7 @@ if TYPE_CHECKING:
     )
     from ._handles import IsolatedPlugin, LoadedPlugin
     from ._host import Host, PluginInfo
-    from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
+    from ._manifest import CommandSpec, Manifest, ParamSpec, SettingSpec, TypeSpec
     from ._states import PluginState
 
 

@@ -151,6 +151,16 @@ def _print_info(out: Output, info: PluginInfo) -> None:
             help_ = f": {p.help}" if p.help else ""
             out.write(f"      {one_line(f'{p.name}  {p.type.describe()}{extra}{help_}')}")
         out.write(f"      returns {one_line(cmd.returns.describe())}")
+    # None: the plugin declares no settings (its table reaches it unchecked).
+    if info.manifest.settings is not None:
+        out.write("")
+        out.write("settings:" if info.manifest.settings else "settings: none")
+        width = max((len(s.name) for s in info.manifest.settings), default=0)
+        for s in info.manifest.settings:
+            help_ = f": {s.help}" if s.help else ""
+            default = _format_scalar(s.default)
+            shown = f"{s.name.ljust(width)}  {s.type.describe()} (default: {default}){help_}"
+            out.write(f"  {one_line(shown)}")
 
 
 def _cmd_check(args: argparse.Namespace, out: Output) -> int:

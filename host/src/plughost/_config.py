@@ -25,11 +25,13 @@ from ._names import NAME_RULE, is_plugin_name
 __all__ = [
     "DEFAULT_CALL_TIMEOUT",
     "DEFAULT_START_TIMEOUT",
+    "HOST_PLUGIN_KEYS",
     "ConfigError",
     "PluginPolicy",
     "Policy",
     "default_config_path",
     "load_policy",
+    "settings_digest",
 ]
 
 #: The largest config file read, in bytes.
@@ -40,15 +42,19 @@ DEFAULT_START_TIMEOUT = 20.0
 DEFAULT_CALL_TIMEOUT = 300.0
 
 _HOST_KEYS = {"allow", "disable", "isolate", "verify", "timeout", "start_timeout", "plugins"}
-_PLUGIN_KEYS = {
-    "distribution",
-    "enabled",
-    "isolate",
-    "python",
-    "command",
-    "timeout",
-    "start_timeout",
-}
+#: The keys of ``[plugins.NAME]`` that plughost reads itself; the others are
+#: the plugin's settings, so no plugin may declare a setting of these names.
+HOST_PLUGIN_KEYS = frozenset(
+    {
+        "distribution",
+        "enabled",
+        "isolate",
+        "python",
+        "command",
+        "timeout",
+        "start_timeout",
+    }
+)
 
 
 class ConfigError(PlughostError):
@@ -78,7 +84,8 @@ class PluginPolicy:
 
     ``settings`` holds every key that is not one of the host's own
     (``distribution``, ``enabled``, ``isolate``, ``python``, ``command``,
-    ``timeout``, ``start_timeout``): those reach the plugin as
+    ``timeout``, ``start_timeout``), as written: they are checked against
+    the settings the plugin declares when it loads, and then reach it as
     ``self.settings``.
     """
 
@@ -146,6 +153,20 @@ class Policy:
             "sources": dict(self.sources),
             "warnings": list(self.warnings),
         }
+
+
+def settings_digest(values: Mapping[str, Any]) -> str:
+    """A short digest of the user's settings for a plugin ("" for none).
+
+    A check's outcome depends on the settings as well as on the plugin's
+    files, so its record holds only while both stay the same.
+    """
+    if not values:
+        return ""
+    import hashlib
+
+    text = repr(sorted(values.items(), key=lambda item: item[0]))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def _split(value: str) -> list[str]:
@@ -229,7 +250,7 @@ class _Reader:
             values["command"] = tuple(command)
         if "python" in values and "command" in values:
             raise self.fail(where, "sets both python and command", "keep one of them")
-        settings = {k: v for k, v in data.items() if k not in _PLUGIN_KEYS}
+        settings = {k: v for k, v in data.items() if k not in HOST_PLUGIN_KEYS}
         for key, value in settings.items():
             _check_setting(self, f"plugins.{name}.{key}", value)
         return PluginPolicy(settings=settings, **values)

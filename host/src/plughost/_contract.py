@@ -1,4 +1,4 @@
-"""What a plugin author writes against: the ``Plugin`` base class and ``@command``."""
+"""What a plugin author writes against: ``Plugin``, ``@command`` and ``Settings``."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any, TypeVar, overload
 
-__all__ = ["COMMAND_MARK", "Plugin", "command"]
+__all__ = ["COMMAND_MARK", "SETTINGS_CLASS", "Plugin", "command"]
 
 #: The attribute ``@command`` sets on a function; its value is the command name.
 COMMAND_MARK = "__plughost_command__"
+#: The name of the nested class in which a plugin declares its settings.
+SETTINGS_CLASS = "Settings"
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
@@ -25,9 +27,21 @@ class Plugin(abc.ABC):  # noqa: B024 - commands, not abstract methods, make a pl
     creates one instance with no arguments and then calls its commands with
     keyword arguments checked against the manifest.
 
+    A plugin declares the settings it takes in a nested class ``Settings``,
+    one annotated attribute with a default for each (the types are those of
+    parameters; the string right after an attribute, or an ``Attributes:``
+    section of the class docstring, is its help)::
+
+        class Settings:
+            default_language: Literal["en", "fr"] = "en"
+            \"""The language used when a call does not name one.\"""
+
     ``settings`` holds the plugin's settings from the user's configuration,
     a read-only mapping (empty until the host has set it, so read it in
-    commands rather than in ``__init__``).
+    commands rather than in ``__init__``). For a declared setting it always
+    holds a value of the declared type: the user's, or else the default;
+    the host refuses to load the plugin with a key it does not declare. A
+    plugin without a ``Settings`` class gets every key, unchecked.
     """
 
     settings: Mapping[str, Any] = _EMPTY

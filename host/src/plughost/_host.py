@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from . import API_VERSION, ENTRY_POINT_GROUP, __version__
-from ._config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, Policy
+from ._config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, Policy, settings_digest
 from ._errors import (
     PluginNotFound,
     PluginUnavailable,
@@ -116,8 +116,10 @@ class Host:
     directory, or ``PLUGHOST_CACHE_DIR``); ``remember=False`` neither reads
     nor writes them. Discovery keeps an index in the same directory
     (``use_index=False`` goes through stevedore every time, ``refresh=True``
-    rebuilds it). ``policy`` is the user's configuration
-    (:func:`plughost.load_policy`); what it says adds to the arguments.
+    rebuilds it). ``policy`` is the user's configuration, as the console
+    script reads it: ``Host(policy=plughost.load_policy())`` (the config file,
+    then ``PLUGHOST_*`` variables). What it says adds to the arguments, and
+    it carries each plugin's settings; without it the host reads no file.
     """
 
     def __init__(
@@ -267,7 +269,9 @@ class Host:
             return None
         # The path keeps apart the records of environments that share a cache.
         key = f"{entry.name}={cand.value}@{cand.dist.key}@{cand.dist.path}"
-        return key, cand.dist.fingerprint(cand.value)
+        # Settings that do not fit the plugin make it invalid: the outcome
+        # holds for these settings as much as for these files.
+        return key, cand.dist.fingerprint(cand.value) + settings_digest(entry.settings)
 
     def _record(self, entry: Entry) -> CheckRecord | None:
         key = self._record_key(entry)
@@ -381,10 +385,13 @@ class Host:
                 distribution=dist.name if dist else None,
                 version=dist.version if dist else None,
                 settings=entry.settings,
+                config=self._config_name(),
             )
         else:
             started = time.monotonic()
-            outcome = load_plugin(name=entry.name, obj=entry.cls, settings=entry.settings)
+            outcome = load_plugin(
+                name=entry.name, obj=entry.cls, settings=entry.settings, config=self._config_name()
+            )
         problems: tuple[str, ...] = ()
         if modified is None:
             log.debug(
@@ -410,6 +417,10 @@ class Host:
             checked=True,
         )
         return info, outcome if isinstance(outcome, Loaded) else None
+
+    def _config_name(self) -> str | None:
+        """The config file the settings come from, to name in messages."""
+        return None if self.policy.path is None else str(self.policy.path)
 
     def _modified(self, entry: Entry) -> str | None:
         """With ``verify = true``: why the plugin's files no longer match RECORD."""
@@ -566,6 +577,7 @@ class Host:
     ) -> IsolatedPlugin:
         from ._client import WorkerProcess, python_worker_command
         from ._handles import IsolatedPlugin
+        from ._settings import require_fitting_settings
 
         cand = entry.candidate
         plugin: dict[str, Any] = {"name": entry.name}
@@ -579,6 +591,8 @@ class Host:
         elif cand is None and entry.cls is not None:
             module = getattr(entry.cls, "__module__", "")
             plugin["entry_point"] = f"{module}:{getattr(entry.cls, '__qualname__', '')}"
+        if self.policy.path is not None:
+            plugin["config"] = str(self.policy.path)  # named if the settings do not fit
         command = list(entry.command) if entry.command else python_worker_command(python)
         own = self.policy.plugin(entry.name)
         start_timeout = start_timeout or own.start_timeout or self.start_timeout
@@ -601,6 +615,12 @@ class Host:
 
         try:
             handle = IsolatedPlugin(start, call_timeout=call_timeout)
+            try:
+                # plughost's worker refuses unfit settings itself; another may not.
+                require_fitting_settings(handle.manifest, settings, config=self._config_name())
+            except PluginUnavailable:
+                handle.close()
+                raise
         except PluginUnavailable as exc:
             if python is None and entry.command is None:
                 known = exc.state in {s.value for s in PluginState}

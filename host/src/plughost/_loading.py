@@ -4,7 +4,8 @@ Everything a plugin can do wrong while loading (raise anything at import,
 ``SystemExit`` and ``AssertionError`` included; fail the contract; raise
 while its class is examined, from a metaclass or a descriptor; raise in
 ``__init__``) ends in a :class:`LoadFailure` with a one-line reason. Only
-the user's Ctrl-C passes through.
+the user's Ctrl-C passes through. Settings that do not fit what the plugin
+declares make it ``invalid`` too, before it is created: it never sees them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ._manifest import Manifest
+from ._settings import resolve_settings
 from ._states import PluginState
 from ._untrusted import class_name, describe_exception, is_user_interrupt, plugin_code
 from ._validation import validate_plugin_class
@@ -69,8 +71,14 @@ def load_plugin(
     distribution: str | None = None,
     version: str | None = None,
     settings: Mapping[str, Any] | None = None,
+    config: str | None = None,
 ) -> Loaded | LoadFailure:
-    """Load plugin ``name`` from ``target`` (an entry point value) or ``obj``."""
+    """Load plugin ``name`` from ``target`` (an entry point value) or ``obj``.
+
+    ``settings`` are the user's, from the config file ``config`` (named in
+    the messages); the instance gets them checked and completed with the
+    defaults of what the plugin declares.
+    """
     label = " ".join(x for x in (distribution, version) if x)
     origin = f"plugin {name!r}" + (f" ({label})" if label else "")
     fix = f"fix or reinstall {distribution or 'it'}, or uninstall it"
@@ -101,16 +109,15 @@ def load_plugin(
                 " must make the class and its commands plain to inspect",
             )
         if validation.manifest is None:
-            problems = validation.problems
-            reason = problems[0]
-            if len(problems) > 1:
-                reason += f" (and {len(problems) - 1} more problem(s))"
-            return LoadFailure(PluginState.INVALID, reason, problems)
+            return _invalid(validation.problems)
+        given, problems = resolve_settings(validation.manifest, settings or {}, config=config)
+        if problems:
+            return _invalid(problems, validation.manifest)
         where = f"in {_qualname(obj)}.__init__"
         try:
             instance = obj()  # type: ignore[operator]
             where = "when plughost set its settings"
-            instance.settings = MappingProxyType(dict(settings or {}))
+            instance.settings = MappingProxyType(given)
         except BaseException as exc:
             if is_user_interrupt(exc):
                 raise
@@ -120,6 +127,13 @@ def load_plugin(
                 manifest=validation.manifest,
             )
     return Loaded(instance, validation.manifest, validation.methods)
+
+
+def _invalid(problems: tuple[str, ...], manifest: Manifest | None = None) -> LoadFailure:
+    reason = problems[0]
+    if len(problems) > 1:
+        reason += f" (and {len(problems) - 1} more problem(s))"
+    return LoadFailure(PluginState.INVALID, reason, problems, manifest)
 
 
 def _qualname(obj: object) -> str:

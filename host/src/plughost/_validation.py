@@ -2,7 +2,9 @@
 
 Validation collects every problem at once: the author fixes them in one go
 instead of one per release. Each problem names the plugin, its distribution
-and what to change.
+and what to change. The commands are read here; their types come from
+``_annotations``, their help from ``_docstrings``, and the settings the
+plugin declares from ``_settings_class``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
+from ._annotations import SUPPORTED, SUPPORTED_RESULTS, Unsupported, annotation_name, type_spec
 from ._contract import COMMAND_MARK, Plugin
-from ._manifest import CommandSpec, Manifest, ParamSpec, TypeSpec, enum_kind
+from ._docstrings import param_help, split_doc
+from ._manifest import CommandSpec, Manifest, ParamSpec
+from ._settings_class import declared_settings
 from ._untrusted import class_name, describe_exception, plain, safe_repr, safe_str, type_name
 
 __all__ = ["RESERVED_OPTIONS", "Validation", "validate_plugin_class"]
@@ -25,11 +30,6 @@ __all__ = ["RESERVED_OPTIONS", "Validation", "validate_plugin_class"]
 #: optional parameter may not be called this (its ``--option`` would clash).
 RESERVED_OPTIONS = frozenset({"help", "json", "debug", "isolated", "timeout"})
 
-_SUPPORTED = "str, int, float, bool, Literal[...], list[...] of those, or X | None"
-_SUPPORTED_RESULTS = (
-    "str, int, float, bool, Literal[...], list[...] of those, X | None, dict[str, ...] or None"
-)
-_SCALAR_KINDS: dict[Any, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
 _COMMAND_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
@@ -43,10 +43,6 @@ class Validation:
     manifest: Manifest | None
     problems: tuple[str, ...]
     methods: Mapping[str, str] = field(default_factory=dict)
-
-
-class _Unsupported(Exception):
-    """An annotation is not a supported type; the message says which and why."""
 
 
 def validate_plugin_class(
@@ -88,7 +84,7 @@ def validate_plugin_class(
             + ", ".join(abstract)
             + " unimplemented; implement them in the plugin class"
         )
-    summary, description = _split_doc(inspect.getdoc(cls) if cls.__doc__ else None)
+    summary, description = split_doc(inspect.getdoc(cls) if cls.__doc__ else None)
     if not summary:
         problem(
             f"class {qualname} has no docstring; its first line is the plugin's summary, so add one"
@@ -120,6 +116,7 @@ def validate_plugin_class(
         problem(
             f"class {qualname} has no commands; mark at least one method with @plughost.command"
         )
+    settings = declared_settings(cls, problem)
     if problems:
         return Validation(None, tuple(problems))
     manifest = Manifest(
@@ -129,6 +126,7 @@ def validate_plugin_class(
         commands=tuple(commands),
         distribution=distribution,
         version=version,
+        settings=settings,
     )
     # What came from the class (names, docstrings, defaults, choices) may be
     # subclasses of str or int with methods of their own: keep plain copies.
@@ -171,7 +169,7 @@ def _command_spec(
         count += 1
         problem(f"{where}: {text}")
 
-    help_, description = _split_doc(inspect.getdoc(func))
+    help_, description = split_doc(inspect.getdoc(func))
     if not help_:
         fail("has no docstring; its first line is the command's help, so add one")
     try:
@@ -187,7 +185,7 @@ def _command_spec(
             " import the names they use at module level"
         )
         return None
-    param_help = _param_help(inspect.getdoc(func) or "")
+    helps = param_help(inspect.getdoc(func) or "")
     params: list[ParamSpec] = []
     parameters = list(signature.parameters.values())
     if parameters and parameters[0].name in ("self", "cls"):
@@ -202,12 +200,12 @@ def _command_spec(
             fail(f"{pwhere} is positional-only, but commands are called by keyword; remove the '/'")
             continue
         if p.name not in hints:
-            fail(f"{pwhere} has no type annotation; annotate it with {_SUPPORTED}")
+            fail(f"{pwhere} has no type annotation; annotate it with {SUPPORTED}")
             continue
         try:
-            type_ = _type_spec(hints[p.name], result=False)
-        except _Unsupported as exc:
-            fail(f"{pwhere} is annotated {_type_name(hints[p.name])}, {exc}; use {_SUPPORTED}")
+            type_ = type_spec(hints[p.name], result=False)
+        except Unsupported as exc:
+            fail(f"{pwhere} is annotated {annotation_name(hints[p.name])}, {exc}; use {SUPPORTED}")
             continue
         required = p.default is inspect.Parameter.empty
         default = None if required else p.default
@@ -230,122 +228,19 @@ def _command_spec(
                 fail(f"{pwhere}: its option --{clash} clashes with {options[clash]!r}; rename one")
                 continue
             options.update(dict.fromkeys(spellings, p.name))
-        params.append(ParamSpec(p.name, type_, required, default, param_help.get(p.name, "")))
+        params.append(ParamSpec(p.name, type_, required, default, helps.get(p.name, "")))
     if "return" not in hints:
-        fail(f"has no return annotation; annotate it with {_SUPPORTED_RESULTS}")
+        fail(f"has no return annotation; annotate it with {SUPPORTED_RESULTS}")
         returns = None
     else:
         try:
-            returns = _type_spec(hints["return"], result=True)
-        except _Unsupported as exc:
+            returns = type_spec(hints["return"], result=True)
+        except Unsupported as exc:
             fail(
-                f"its return is annotated {_type_name(hints['return'])}, {exc};"
-                f" use {_SUPPORTED_RESULTS}"
+                f"its return is annotated {annotation_name(hints['return'])}, {exc};"
+                f" use {SUPPORTED_RESULTS}"
             )
             returns = None
     if count or returns is None:
         return None
     return CommandSpec(cmd_name, help_, tuple(params), returns, description)
-
-
-def _type_name(annotation: object) -> str:
-    if isinstance(annotation, type) and not get_args(annotation):
-        return class_name(annotation)
-    return safe_repr(annotation, limit=80).replace("typing.", "")
-
-
-def _type_spec(annotation: object, *, result: bool, inner: bool = False) -> TypeSpec:
-    """Map a Python annotation onto a JSON type, or raise _Unsupported."""
-    if annotation is None or annotation is type(None):
-        if result and not inner:
-            return TypeSpec("null")
-        raise _Unsupported("None alone is not a value type")
-    origin = get_origin(annotation)
-    args = get_args(annotation)
-    if origin in (Union, types.UnionType):
-        rest = [a for a in args if a is not type(None)]
-        if len(rest) != 1 or len(rest) == len(args):
-            raise _Unsupported("which is a union; only X | None is supported")
-        base = _type_spec(rest[0], result=result, inner=inner)
-        if base.nullable:
-            return base
-        return TypeSpec(base.kind, base.items, base.values, base.enum, nullable=True)
-    if origin is Literal:
-        kind = enum_kind(args)
-        if kind is None:
-            raise _Unsupported("a Literal whose values are not all str or all int")
-        return TypeSpec(kind, enum=tuple(args))
-    try:
-        hash(annotation)
-    except TypeError:  # a dict or a list, say: not a type at all
-        raise _Unsupported("which is not a type") from None
-    if annotation in _SCALAR_KINDS:
-        return TypeSpec(_SCALAR_KINDS[annotation])
-    if origin is list and len(args) == 1:
-        if inner:
-            raise _Unsupported("a nested list")
-        return TypeSpec("array", items=_type_spec(args[0], result=result, inner=True))
-    if result and origin is dict and len(args) == 2 and args[0] is str:
-        if inner:
-            raise _Unsupported("a nested dict")
-        return TypeSpec("object", values=_type_spec(args[1], result=result, inner=True))
-    if annotation is list or annotation is dict:
-        raise _Unsupported("which does not say its element type")
-    raise _Unsupported("which is not a supported type")
-
-
-_SECTION = re.compile(r"^(Args|Arguments|Parameters|Params):\s*$")
-_GOOGLE_PARAM = re.compile(r"^\s+(\*{0,2}\w+)(?:\s*\([^)]*\))?:\s*(.*)$")
-_SPHINX_PARAM = re.compile(r"^:param\s+(?:\w+\s+)?(\w+):\s*(.*)$")
-
-
-def _split_doc(doc: str | None) -> tuple[str, str]:
-    """The first line of a docstring and the rest (up to an Args section)."""
-    if not doc or not doc.strip():
-        return "", ""
-    lines = doc.strip().splitlines()
-    summary = lines[0].strip()
-    body: list[str] = []
-    for line in lines[1:]:
-        if _SECTION.match(line.strip()) or line.strip().startswith(":param"):
-            break
-        body.append(line)
-    return summary, "\n".join(body).strip()
-
-
-def _param_help(doc: str) -> dict[str, str]:
-    """Per-parameter help from a Google-style Args section or :param: lines."""
-    result: dict[str, str] = {}
-    in_section = False
-    current: str | None = None
-    param_indent = 4
-    for line in doc.splitlines():
-        sphinx = _SPHINX_PARAM.match(line.strip())
-        if sphinx:
-            current = sphinx.group(1)
-            result[current] = sphinx.group(2).strip()
-            continue
-        if _SECTION.match(line.strip()):
-            in_section, current = True, None
-            continue
-        if not in_section:
-            if current and line.startswith("    ") and line.strip():
-                result[current] += " " + line.strip()
-            else:
-                current = None
-            continue
-        if not line.strip():
-            current = None
-            continue
-        if not line.startswith((" ", "\t")):
-            in_section, current = False, None
-            continue
-        google = _GOOGLE_PARAM.match(line)
-        indent = len(line) - len(line.lstrip())
-        if google and (current is None or indent <= param_indent):
-            current = google.group(1).lstrip("*")
-            param_indent = indent
-            result[current] = google.group(2).strip()
-        elif current is not None:
-            result[current] = (result[current] + " " + line.strip()).strip()
-    return result

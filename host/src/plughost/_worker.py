@@ -306,6 +306,7 @@ def _load(plugin: dict[str, Any], settings: dict[str, Any]) -> Loaded | LoadFail
     target = plugin.get("entry_point")
     distribution = plugin.get("distribution")
     version = plugin.get("version")
+    config = plugin.get("config")
     if not isinstance(target, str):
         found = _find_entry_point(name)
         if isinstance(found, str):
@@ -317,6 +318,7 @@ def _load(plugin: dict[str, Any], settings: dict[str, Any]) -> Loaded | LoadFail
         distribution=distribution if isinstance(distribution, str) else None,
         version=version if isinstance(version, str) else None,
         settings=settings,
+        config=config if isinstance(config, str) else None,
     )
 
 

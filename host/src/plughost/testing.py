@@ -15,9 +15,12 @@ will do):
 
 - the plugin is found, with the distribution it comes from;
 - its state is ``ok``, reporting every validation problem otherwise;
-- its manifest survives a round trip through JSON unchanged;
+- its manifest survives a round trip through JSON unchanged (the settings
+  it declares included);
 - each sample call gives the expected result in this process, and in a
-  worker process (isolated), with the same result both ways.
+  worker process (isolated), with the same result both ways; a sample may
+  give the plugin settings, as a user's ``[plugins.NAME]`` table would,
+  and they are checked against the plugin's declaration as the user's are.
 
 This module is also registered as a pytest plugin (the ``pytest11`` entry
 point ``plughost``), which only makes the fixture ``plughost_host`` available:
@@ -49,27 +52,36 @@ class Sample:
 
     With ``error`` set instead, the call must fail with a
     :class:`plughost.CommandFailed` whose message contains ``error``.
+    ``settings`` are the plugin's settings for the call, as the user's
+    config file would give them (the declared defaults fill in the rest).
     """
 
     command: str
     arguments: Mapping[str, Any] = field(default_factory=dict)
     expected: Any = None
     error: str | None = None
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ConformanceError(AssertionError):
     """A plugin does not conform; the message says what and how to fix it."""
 
 
-def _host() -> Host:
+def _host(name: str = "", settings: Mapping[str, Any] | None = None) -> Host:
     from ._host import Host
 
-    return Host(remember=False)
+    if not settings:
+        return Host(remember=False)
+    from ._config import PluginPolicy, Policy
+
+    policy = Policy(plugins={name: PluginPolicy(settings=dict(settings))})
+    return Host(remember=False, policy=policy)
 
 
 def _describe(sample: Sample) -> str:
     args = ", ".join(f"{k}={v!r}" for k, v in sample.arguments.items())
-    return f"{sample.command}({args})"
+    given = f" with settings {dict(sample.settings)!r}" if sample.settings else ""
+    return f"{sample.command}({args}){given}"
 
 
 def _run(handle: Any, sample: Sample, where: str, plugin: str) -> Any:
@@ -173,24 +185,11 @@ def check_samples(
 
     Every sample is run, and every one that fails is reported, in one error.
     """
-    host = host or _host()
     if not samples:
         return
     failures: list[str] = []
-
-    def run_all(where: str, *, isolate: bool) -> list[Any]:
-        results: list[Any] = []
-        with host.load(name, isolated=isolate) as plugin:
-            for sample in samples:
-                try:
-                    results.append(_run(plugin, sample, where, name))
-                except ConformanceError as exc:
-                    failures.append(str(exc))
-                    results.append(_FAILED)
-        return results
-
-    here = run_all("in process", isolate=False)
-    there = run_all("isolated", isolate=True) if isolated else here
+    here = _results(name, samples, False, host, failures)
+    there = _results(name, samples, True, host, failures) if isolated else here
     for sample, a, b in zip(samples, here, there, strict=True):
         if a is not _FAILED and b is not _FAILED and a != b:
             failures.append(
@@ -207,6 +206,37 @@ def check_samples(
 
 
 _FAILED = object()
+
+
+def _results(
+    name: str, samples: Sequence[Sample], isolated: bool, host: Host | None, failures: list[str]
+) -> list[Any]:
+    """The samples' results in order (failures noted); samples with the same settings share a load."""
+    from ._errors import PluginUnavailable
+
+    where = "isolated" if isolated else "in process"
+    results: dict[int, Any] = {}
+    groups: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        groups.setdefault(json.dumps(dict(sample.settings), sort_keys=True), []).append(i)
+    for indexes in groups.values():
+        settings = samples[indexes[0]].settings
+        chosen = _host(name, settings) if settings else host or _host()
+        try:
+            plugin = chosen.load(name, isolated=isolated)
+        except PluginUnavailable as exc:
+            raise ConformanceError(
+                f"plugin {name!r} {where}: cannot be loaded for {_describe(samples[indexes[0]])}:"
+                f" {exc}"
+            ) from None
+        with plugin:
+            for i in indexes:
+                try:
+                    results[i] = _run(plugin, samples[i], where, name)
+                except ConformanceError as exc:
+                    failures.append(str(exc))
+                    results[i] = _FAILED
+    return [results[i] for i in range(len(samples))]
 
 
 class PluginConformance:

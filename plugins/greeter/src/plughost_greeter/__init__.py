@@ -46,6 +46,12 @@ class Greeter(Plugin):
     when a call does not name one (en when it is not set).
     """
 
+    class Settings:
+        """What ``[plugins.greeter]`` in the plughost configuration may set."""
+
+        default_language: Language = DEFAULT_LANGUAGE
+        """The language used when a call does not name one."""
+
     @command
     def greet(self, name: str, language: Language | None = None) -> str:
         """Return a greeting for NAME in the chosen language.
@@ -70,7 +76,13 @@ class Greeter(Plugin):
         return {code: info.autonym for code, info in LANGUAGES.items()}
 
     def _default_language(self) -> LanguageInfo:
-        """The language chosen by the settings, or the built-in default."""
+        """The language chosen by the settings, or the built-in default.
+
+        plughost checks the setting against the declaration before the
+        greeter starts and fills in the default; a greeter used directly
+        from Python may have been given anything (or nothing), so the value
+        is checked here again.
+        """
         configured = self.settings.get(_DEFAULT_LANGUAGE_SETTING)
         if configured is None:
             return LANGUAGES[DEFAULT_LANGUAGE]
