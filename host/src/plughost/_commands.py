@@ -158,7 +158,7 @@ def _print_info(out: Output, info: PluginInfo) -> None:
         width = max((len(s.name) for s in info.manifest.settings), default=0)
         for s in info.manifest.settings:
             help_ = f": {s.help}" if s.help else ""
-            default = _format_scalar(s.default)
+            default = show_value(s.default)
             shown = f"{s.name.ljust(width)}  {s.type.describe()} (default: {default}){help_}"
             out.write(f"  {one_line(shown)}")
 

@@ -211,7 +211,7 @@ _FAILED = object()
 def _results(
     name: str, samples: Sequence[Sample], isolated: bool, host: Host | None, failures: list[str]
 ) -> list[Any]:
-    """The samples' results in order (failures noted); samples with the same settings share a load."""
+    """The samples' results, in order, failures noted; samples of one settings share a load."""
     from ._errors import PluginUnavailable
 
     where = "isolated" if isolated else "in process"
