@@ -267,7 +267,7 @@ def test_info_shows_the_declared_settings(plugin_env: PluginEnv) -> None:
         " section",
         "  ratio     a number (default: 1.0)",
         "  loud      true or false (default: false)",
-        "  tags      a list of strings (default: ['a', 'b']): Labels to attach.",
+        "  tags      a list of strings (default: [a, b]): Labels to attach.",
         "  limit     an integer or null (default: null)",
         "  weights   a list of numbers (default: [1.0, 2.5])",
     ]
