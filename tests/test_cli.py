@@ -431,3 +431,53 @@ def test_info_shows_the_project_urls_from_the_metadata(clean_env: PluginEnv) -> 
     ]
     data = json.loads(clean_env.plughost("info", "greeter", "--json", timeout=60).stdout)
     assert data["urls"]["Issues"] == "https://github.com/plughost/plughost/issues"
+
+
+@pytest.mark.parametrize(
+    ("args", "kind", "code"),
+    [
+        (["run", "toolz", "echo", "hi", "--json"], "PluginNotFound", 3),
+        (["run", "tools", "ech", "hi", "--json"], "UsageError", 2),
+        (["run", "tools", "echo", "hi", "--shot", "--json"], "UsageError", 2),
+        (["--json", "lst"], "UsageError", 2),
+        (["lst", "--json"], "UsageError", 2),
+    ],
+    ids=["unknown-plugin", "unknown-command", "unknown-option", "before", "after"],
+)
+def test_json_anywhere_makes_every_error_a_json_object(
+    plugin_env: PluginEnv, args: list[str], kind: str, code: int
+) -> None:
+    result = plugin_env.plughost(*args, timeout=60)
+    assert result.returncode == code
+    error = json.loads(result.stdout)["error"]
+    assert (error["type"], error["exit_code"]) == (kind, code)
+    assert "did you mean" in error["message"]
+    assert _error_lines(result.stderr) == [f"error: {error['message']}"]
+
+
+def test_json_before_the_command_works_like_debug(plugin_env: PluginEnv) -> None:
+    before = plugin_env.plughost("--json", "list", timeout=60)
+    after = plugin_env.plughost("list", "--json", timeout=60)
+    assert before.returncode == after.returncode == 0
+    assert json.loads(before.stdout) == json.loads(after.stdout)
+
+
+def test_names_in_the_policy_get_a_did_you_mean(plugin_env: PluginEnv) -> None:
+    config = plugin_env.home / "config.toml"
+    config.write_text("[plugins.tool]\nisolate = true\n", encoding="utf-8")
+    env = plugin_env.environ(
+        PLUGHOST_DISABLE="markr",
+        PLUGHOST_PLUGINS="plughost-fixture-tols,plughost-fixture-marker",
+        PLUGHOST_CONFIG=str(config),
+    )
+    result = plugin_env.plughost("list", env=env, timeout=60)
+    assert result.returncode == 0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        "warning: PLUGHOST_PLUGINS allows distribution 'plughost-fixture-tols', which provides"
+        " no installed plugin; did you mean 'plughost-fixture-tools'?",
+        "warning: PLUGHOST_DISABLE disables 'markr', but no plugin of that name is installed;"
+        " did you mean 'marker'?",
+        f"warning: config file {config} has a [plugins.tool] table, but no plugin of that"
+        " name is installed; did you mean 'tools'?",
+    ]
