@@ -100,7 +100,7 @@ def test_freeze_writes_what_pip_freeze_writes_and_install_r_recreates_it(
         capture_output=True,
         text=True,
         timeout=120,
-        env=pip_env(),
+        env=pip_env(GIT_CEILING_DIRECTORIES=str(tmp_path)),  # wherever the tests run
         check=True,
     )
     assert set(lines) <= set(pip.stdout.splitlines())  # each line as pip writes it
@@ -118,6 +118,22 @@ def test_freeze_writes_what_pip_freeze_writes_and_install_r_recreates_it(
     assert done.returncode == 0, done.stderr
     assert cli(other, "freeze").stdout == frozen.stdout
     assert installed(other) == installed(venv)
+
+
+def test_an_editable_project_in_a_git_checkout_is_written_as_its_folder(
+    venv: Path, wheels: Wheels, tmp_path: Path
+) -> None:
+    # pip freeze writes such a project as git+URL@HEAD, which leaves out work not
+    # yet committed (here: all of it); plughost writes the folder that is in use.
+    project = plugin_project(tmp_path / "checkout" / "other", OTHER, {})
+    git = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (["init", "-q"], ["remote", "add", "origin", "https://git.example/o.git"]):
+        subprocess.run(
+            ["git", *args], cwd=project.parent, check=True, timeout=60, env=os.environ | git
+        )
+    assert run_install(venv, [wheels.base], options=["-e", str(project)])[0].ok
+    frozen = cli(venv, "freeze")
+    assert (frozen.returncode, frozen.stdout, frozen.stderr) == (0, f"-e {project}\n", "")
 
 
 def test_freeze_never_writes_a_line_it_was_handed(venv: Path, wheels: Wheels) -> None:
