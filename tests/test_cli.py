@@ -413,7 +413,7 @@ def test_debug_traces_what_plughost_does(plugin_env: PluginEnv) -> None:
     assert re.search(r"starting the worker of plugin 'tools': .* -P -m plughost.worker", text)
     assert re.search(r"handshake done in [\d.]+ ms", text)
     # Each shutdown step, in order: "worker PID: what happened".
-    steps = [line.split(": ", 2)[2] for line in run if "plughost._lifetime" in line]
+    steps = [line.split(": ", 2)[2] for line in run if "plughost._runtime.lifetime" in line]
     assert steps[:2] == ["asked to shut down", "its input closed"]
     assert re.fullmatch(r"exited with status 0 after [\d.]+ s", steps[-1])
 

@@ -21,8 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from plughost import _cli, _completion, _completion_data, _index, _records
-from plughost._completion import is_safe
+from plughost._cli import completion as _completion
+from plughost._cli import completion_data as _completion_data
+from plughost._cli import main as _cli
+from plughost._cli.completion import is_safe
+from plughost._discovery import index as _index
+from plughost._discovery import records as _records
 from support import PluginEnv, plughost_script
 
 TOOLS_COMMANDS = [

@@ -301,7 +301,7 @@ def test_stevedore_cache_loses_dist_but_the_host_maps_it(plugin_env: PluginEnv) 
         """
         import json, sys
         from stevedore.named import NamedExtensionManager
-        from plughost._discovery import find_candidates
+        from plughost._discovery.entrypoints import find_candidates
         eps = NamedExtensionManager("plughost.plugins", names=[]).list_entry_points()
         tools = [ep for ep in eps if ep.name == "tools"][0]
         cands = {c.name: c for c in find_candidates("plughost.plugins")}

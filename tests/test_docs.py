@@ -167,7 +167,7 @@ def test_toml_snippets_parse(block: Block) -> None:
 @pytest.mark.parametrize("block", _all("json"), ids=lambda b: b.id)
 def test_json_snippets_are_protocol_messages_or_manifests(block: Block) -> None:
     from plughost import Manifest
-    from plughost._protocol import decode
+    from plughost._runtime.protocol import decode
 
     data = json.loads(block.text)
     if "jsonrpc" in data:
@@ -177,7 +177,7 @@ def test_json_snippets_are_protocol_messages_or_manifests(block: Block) -> None:
 
 
 def test_protocol_example_exchange_is_well_formed() -> None:
-    from plughost._protocol import decode
+    from plughost._runtime.protocol import decode
 
     doc = ROOT / "docs" / "protocol.md"
     (block,) = [b for b in blocks(doc, "") if "host → worker" in b.text]

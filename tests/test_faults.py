@@ -50,8 +50,8 @@ from plughost import (
     WorkerError,
     WorkerStartError,
 )
-from plughost._client import WorkerProcess
-from plughost._protocol import DEFAULT_MAX_LINE
+from plughost._runtime.client import WorkerProcess
+from plughost._runtime.protocol import DEFAULT_MAX_LINE
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="workers use POSIX process groups")
 

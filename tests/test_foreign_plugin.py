@@ -26,8 +26,9 @@ from typing import Any
 import pytest
 
 import plughost
-from plughost import Host, IsolatedPlugin, _protocol
-from plughost._client import WorkerProcess
+from plughost import Host, IsolatedPlugin
+from plughost._runtime import protocol as _protocol
+from plughost._runtime.client import WorkerProcess
 
 NODE = shutil.which("node")
 if NODE is None:

@@ -299,7 +299,7 @@ def test_an_import_that_never_ends_is_bounded(
 def test_an_isolated_plugin_is_never_imported_here(plugin_env: PluginEnv, command: str) -> None:
     code = (
         "import sys\n"
-        "from plughost._cli import main\n"
+        "from plughost._cli.main import main\n"
         f"code = main([{command!r}, 'marker', '--json'])\n"
         "print('IMPORTED' if 'plughost_fixture_marker' in sys.modules else 'NOT IMPORTED',"
         " code, file=sys.stderr)\n"

@@ -15,7 +15,7 @@ from support import PACKAGES, PluginEnv, pip_install_target
 _PROBE = textwrap.dedent(
     """
     import io, json, sys, contextlib
-    from plughost._cli import main
+    from plughost._cli.main import main
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(sys.argv[1:])

@@ -35,7 +35,7 @@ from test_manage_kit import (
 )
 
 import plughost
-from plughost._manage import InstallError, NotInstalled, uninstall
+from plughost._manage.install import InstallError, NotInstalled, uninstall
 from support import PACKAGES
 
 pytest_plugins = ["test_manage_kit"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_manage_kit import PLUGIN, Wheels, cli, installed, python_of, run_install
 
-from plughost._manage import uninstall
+from plughost._manage.install import uninstall
 
 pytest_plugins = ["test_manage_kit"]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")

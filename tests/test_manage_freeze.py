@@ -41,9 +41,9 @@ from test_manage_kit import (
 )
 
 import plughost
-from plughost._direct_url import reinstall_command, requirement_line
-from plughost._progress import Progress
-from plughost._transaction import locked
+from plughost._manage.direct_url import reinstall_command, requirement_line
+from plughost._manage.progress import Progress
+from plughost._manage.transaction import locked
 
 pytest_plugins = ["test_manage_kit"]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")
@@ -186,7 +186,7 @@ def test_direct_references_are_written_back_as_they_were_given(tmp_path: Path) -
         {"url": "https://files.example/p-1.0.whl", "archive_info": {"hash": "sha256=ab"}}
     )
     folder = origin({"url": "file:///work/my%20plugin", "dir_info": {}})
-    from plughost._direct_url import read_origin
+    from plughost._manage.direct_url import read_origin
 
     for info, line, command in [
         (

@@ -38,7 +38,7 @@ from pathlib import Path
 import pytest
 
 import plughost
-from plughost._manage import InstallOutcome, install
+from plughost._manage.install import InstallOutcome, install
 from support import PACKAGES
 
 HOST = PACKAGES.parent.parent / "host"
@@ -78,7 +78,7 @@ def main() -> None:
     """A console script."""
 '''
 #: A file of plughost that the shared-host fixture ships too, byte for byte.
-STATES = "plughost/_states.py"
+STATES = "plughost/_discovery/states.py"
 STATES_MODULE = (HOST / "src" / STATES).read_text(encoding="utf-8")
 LIB_MODULE = (
     PACKAGES / "manage-lib" / "src" / "plughost_fixture_manage_lib" / "__init__.py"
@@ -357,7 +357,7 @@ def _hostile_projects(src: Path) -> list[Path]:
 
     lib = "plughost_fixture_manage_lib/__init__.py"
     return [
-        p("evil-host", {"plughost/__init__.py": cli, "plughost/_cli.py": cli}),
+        p("evil-host", {"plughost/__init__.py": cli, "plughost/_cli/main.py": cli}),
         p("evil-script", {}, scripts={"plughost": "plughost_fixture_manage_evil_script:main"}),
         p("evil-lib", {lib: 'VERSION = "evil"\n'}, plugin=False, dependencies=()),
         p("evil-dep", {}, dependencies=["plughost>=1.0,<2", "plughost-fixture-manage-evil-host"]),
@@ -480,7 +480,7 @@ def run_install(
     requirements: Sequence[str] = (),
     verbosity: int = 0,
 ) -> tuple[InstallOutcome, str]:
-    """:func:`plughost._manage.install` into ``venv`` from local folders alone."""
+    """:func:`plughost._manage.install.install` into ``venv`` from local folders alone."""
     out = io.StringIO()
     links = [arg for d in wheel_dirs for arg in ("--find-links", str(d))]
     outcome = install(

@@ -102,7 +102,7 @@ def test_debug_shows_every_pip_command_and_the_time_of_each_step(
     commands = [
         line.split(" -P -m pip ", 1)[1]
         for line in done.stderr.splitlines()
-        if line.startswith("debug plughost._pip: running ") and " -m pip " in line
+        if line.startswith("debug plughost._manage.children: running ") and " -m pip " in line
     ]
     assert [c.split()[:2] for c in commands] == [
         ["install", "--no-input"],  # the one resolution
@@ -119,7 +119,7 @@ def test_debug_shows_every_pip_command_and_the_time_of_each_step(
         "installing",
         "checking",
     ]
-    assert re.search(r"^debug plughost._progress: done in \d+\.\d\d s$", done.stderr, re.M)
+    assert re.search(r"^debug plughost._manage.progress: done in \d+\.\d\d s$", done.stderr, re.M)
     gone = cli(venv, "uninstall", "manage-plugin", "-y", "--debug")
     assert gone.returncode == 0, gone.stderr
     assert any(
@@ -128,7 +128,7 @@ def test_debug_shows_every_pip_command_and_the_time_of_each_step(
     )
     repaired = cli(venv, "install", "--repair", "--debug")
     assert repaired.returncode == 0, repaired.stderr
-    assert "debug plughost._progress: done in " in repaired.stderr
+    assert "debug plughost._manage.progress: done in " in repaired.stderr
 
 
 def test_usage_errors_and_uninstall_as_json(venv: Path, wheels: Wheels) -> None:

@@ -30,8 +30,8 @@ from test_manage_kit import (
 )
 
 import plughost
-from plughost._manage import InstallError
-from plughost._requirements import FILE_LIMIT, Requirements, Spec, read_requirements
+from plughost._manage.install import InstallError
+from plughost._manage.requirements import FILE_LIMIT, Requirements, Spec, read_requirements
 
 pytest_plugins = ["test_manage_kit"]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")

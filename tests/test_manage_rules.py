@@ -31,7 +31,7 @@ from test_manage_kit import (
 )
 
 import plughost
-from plughost._manage import InstallError
+from plughost._manage.install import InstallError
 from support import PACKAGES
 
 pytest_plugins = ["test_manage_kit"]
@@ -44,7 +44,7 @@ EXEC_PTH = "plughost_fixture_verify_pth_exec.pth"
 REFUSED = {
     "evil-host": (
         "plughost-fixture-manage-evil-host",
-        [f"{PURELIB}/plughost/__init__.py", f"{PURELIB}/plughost/_cli.py", f"by {HOST_LABEL}"],
+        [f"{PURELIB}/plughost/__init__.py", f"{PURELIB}/plughost/_cli/main.py", f"by {HOST_LABEL}"],
     ),
     "evil-script": ("plughost-fixture-manage-evil-script", ["bin/plughost", f"by {HOST_LABEL}"]),
     "evil-dep": (  # a clean plugin, whose dependency is the hostile one

@@ -37,10 +37,10 @@ from test_manage_kit import (
 )
 
 import plughost
-from plughost._interrupted import interrupted_install_warning
-from plughost._manage import InstallError, repair, uninstall
-from plughost._progress import Progress
-from plughost._transaction import locked
+from plughost._manage.install import InstallError, repair, uninstall
+from plughost._manage.interrupted import interrupted_install_warning
+from plughost._manage.progress import Progress
+from plughost._manage.transaction import locked
 
 pytest_plugins = ["test_manage_kit"]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")
@@ -70,7 +70,7 @@ def _journal(venv: Path) -> Path:
 def test_a_rollback_puts_back_a_file_of_plughost_instead_of_deleting_it(
     venv: Path, wheels: Wheels
 ) -> None:
-    # The broken plugin also ships plughost/_states.py, byte for byte: allowed, but
+    # The broken plugin also ships plughost/_discovery/states.py, byte for byte: allowed, but
     # a rollback by `pip uninstall` would delete the host's file with the newcomer's.
     before, found = installed(venv), files(venv)
     outcome, _ = run_install(
@@ -259,7 +259,7 @@ def test_a_journal_that_cannot_be_trusted_is_never_acted_on(
     os.mkfifo(_journal(venv))  # a reader that opened it for reading would block forever
     refused("its journal is damaged")
     # Well formed, but naming a file of plughost as one the install created: kept.
-    cli_file = str(site_of(venv) / "plughost" / "_cli.py")
+    cli_file = str(site_of(venv) / "plughost" / "_cli" / "main.py")
     _journal(venv).write_text(json.dumps(journal | {"created": [*journal["created"], cli_file]}))
     out = io.StringIO()
     assert repair(python=python_of(venv), out=out).startswith("undid the install of ")

@@ -29,7 +29,7 @@ from test_manage_kit import (
 )
 
 import plughost
-from plughost._manage import InstallError, uninstall
+from plughost._manage.install import InstallError, uninstall
 
 pytest_plugins = ["test_manage_kit"]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="install is POSIX only")

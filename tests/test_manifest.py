@@ -25,7 +25,7 @@ from plughost import (
     TypeSpec,
     command,
 )
-from plughost._validation import Validation, validate_plugin_class
+from plughost._contract.validation import Validation, validate_plugin_class
 
 
 def _validate(cls: object, name: str = "demo") -> Validation:

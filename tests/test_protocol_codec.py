@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plughost._protocol import (
+from plughost._runtime.protocol import (
     MAX_DEPTH,
     MAX_INT_DIGITS,
     LineReader,

@@ -26,8 +26,8 @@ from fake_worker import PID_FILE
 from limits_support import assert_gone, bounded, drive, plughost, running, watch
 
 from plughost import WorkerCrashed
-from plughost._client import WorkerProcess
-from plughost._proctree import ProcessTree, read_stat
+from plughost._runtime.client import WorkerProcess
+from plughost._runtime.proctree import ProcessTree, read_stat
 from support import PluginEnv, plughost_script
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
@@ -90,7 +90,7 @@ def test_they_stay_in_the_worker_tree_while_it_runs(plugin_env: PluginEnv) -> No
         """
         import json
         from plughost import Host
-        from plughost._proctree import read_stat
+        from plughost._runtime.proctree import read_stat
         with Host(remember=False).load("limits-grandchild", isolated=True) as plugin:
             pids = plugin.call("spawn")
             stats = [read_stat(pid) for pid in pids]
@@ -281,7 +281,7 @@ def test_a_tree_that_keeps_forking_is_frozen_and_killed() -> None:
 _SUBREAPER = textwrap.dedent(
     """
     import json, os, subprocess, sys
-    from plughost import _reaper
+    from plughost._runtime import reaper as _reaper
     became = _reaper.become_subreaper()
     daemon = subprocess.run([sys.executable, "-c", sys.argv[1]], capture_output=True, text=True)
     pid = int(daemon.stdout)
@@ -324,7 +324,7 @@ def test_a_subreaper_adopts_the_daemon_and_ends_it() -> None:
 
 def test_ending_descendants_without_any_is_one_system_call() -> None:
     # Only the console script's own way out: no children, no /proc scan.
-    code = "from plughost import _reaper; print(_reaper.end_descendants())"
+    code = "from plughost._runtime import reaper; print(reaper.end_descendants())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "0", done.stderr
 
@@ -332,7 +332,7 @@ def test_ending_descendants_without_any_is_one_system_call() -> None:
 _CARRIES_THE_TOKEN = textwrap.dedent(
     """
     import os, subprocess, sys
-    from plughost._proctree import TOKEN_VARIABLE, ProcessTree
+    from plughost._runtime.proctree import TOKEN_VARIABLE, ProcessTree
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     tree = ProcessTree(child.pid, token=os.environ[TOKEN_VARIABLE])
     count = tree.collect()

@@ -32,13 +32,13 @@ import pytest
 from packaging.requirements import Requirement
 
 from plughost import Host, PlughostError, PluginState
-from plughost import _scaffold as scaffold_module
-from plughost._scaffold import MAX_NAME_LENGTH, ScaffoldError, scaffold
+from plughost._manage import scaffold as scaffold_module
+from plughost._manage.scaffold import MAX_NAME_LENGTH, ScaffoldError, scaffold
 from support import PluginEnv
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = ROOT / "host"
-TEMPLATES = HOST / "src" / "plughost" / "templates" / "plugin"
+TEMPLATES = HOST / "src" / "plughost" / "_manage" / "templates" / "plugin"
 POSIX_ONLY = pytest.mark.skipif('sys.platform == "win32"', reason="the venv layout is POSIX")
 
 EXPECTED_FILES = [
@@ -657,15 +657,15 @@ def test_the_templates_ship_in_the_wheel_and_scaffold_from_an_installed_plughost
 ) -> None:
     [wheel] = wheelhouse.glob("plughost-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        shipped = {n for n in archive.namelist() if n.startswith("plughost/templates/")}
+        shipped = {n for n in archive.namelist() if n.startswith("plughost/_manage/templates/")}
     expected = {
-        "plughost/templates/plugin/" + p.relative_to(TEMPLATES).as_posix()
+        "plughost/_manage/templates/plugin/" + p.relative_to(TEMPLATES).as_posix()
         for p in TEMPLATES.rglob("*.tmpl")
     }
     assert expected
     assert shipped == expected
     code = (
-        "import sys; from pathlib import Path; from plughost._scaffold import scaffold;"
+        "import sys; from pathlib import Path; from plughost._manage.scaffold import scaffold;"
         " print(len(scaffold('word-count', Path(sys.argv[1]))))"
     )
     there = tmp_path / "there"

@@ -38,7 +38,7 @@ from limits_support import (
 )
 
 from plughost import CallTimeout, WorkerCrashed, WorkerError, WorkerStartError
-from plughost._client import HURRIED_GRACE, WorkerProcess
+from plughost._runtime.client import HURRIED_GRACE, WorkerProcess
 from support import PluginEnv, plughost_script
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")

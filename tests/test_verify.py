@@ -25,7 +25,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plughost._integrity import (
+from plughost._manage.verify import (
     MISMATCH_KINDS,
     WARNING_KINDS,
     DistVerification,
@@ -760,7 +760,7 @@ def test_host_verify_refuses_a_modified_plugin_before_importing_it(
     code = (
         "import json\n"
         "from plughost import Host, PluginUnavailable\n"
-        "from plughost._config import Policy\n"
+        "from plughost._policy.config import Policy\n"
         "host = Host(policy=Policy(verify=True))\n"
         "(info,) = host.check(['verify-plugin'])\n"
         "loaded = None\n"
@@ -822,7 +822,7 @@ def test_host_verify_loads_an_intact_plugin(site: Path, tmp_path: Path) -> None:
     code = (
         "import json\n"
         "from plughost import Host\n"
-        "from plughost._config import Policy\n"
+        "from plughost._policy.config import Policy\n"
         "host = Host(policy=Policy(verify=True))\n"
         "print(json.dumps(host.call('verify-plugin', 'words')))\n"
     )

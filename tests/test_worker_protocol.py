@@ -26,8 +26,8 @@ from typing import Any
 import pytest
 from limits_support import plughost
 
-from plughost import _protocol
-from plughost._client import python_worker_command
+from plughost._runtime import protocol as _protocol
+from plughost._runtime.client import python_worker_command
 from support import PluginEnv
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX pipes and signals")

@@ -75,28 +75,29 @@ _LAZY = {
     "WorkerCrashed": "_errors",
     "CallTimeout": "_errors",
     "ProtocolError": "_errors",
-    "Plugin": "_contract",
-    "command": "_contract",
-    "CommandSpec": "_manifest",
-    "Manifest": "_manifest",
-    "ParamSpec": "_manifest",
-    "SettingSpec": "_manifest",
-    "TypeSpec": "_manifest",
-    "ConfigError": "_config",
-    "Policy": "_config",
-    "load_policy": "_config",
+    "Plugin": "_contract.plugin",
+    "command": "_contract.plugin",
+    "CommandSpec": "_contract.manifest",
+    "Manifest": "_contract.manifest",
+    "ParamSpec": "_contract.manifest",
+    "SettingSpec": "_contract.manifest",
+    "TypeSpec": "_contract.manifest",
+    "ConfigError": "_policy.config",
+    "Policy": "_policy.config",
+    "load_policy": "_policy.config",
     "Host": "_host",
-    "LoadedPlugin": "_handles",
-    "IsolatedPlugin": "_handles",
+    "LoadedPlugin": "_runtime.handles",
+    "IsolatedPlugin": "_runtime.handles",
     "PluginInfo": "_host",
-    "PluginState": "_states",
+    "PluginState": "_discovery.states",
 }
 
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._config import ConfigError, Policy, load_policy
-    from ._contract import Plugin, command
+    from ._contract.manifest import CommandSpec, Manifest, ParamSpec, SettingSpec, TypeSpec
+    from ._contract.plugin import Plugin, command
+    from ._discovery.states import PluginState
     from ._errors import (
         ArgumentError,
         CallTimeout,
@@ -111,10 +112,9 @@ if TYPE_CHECKING:
         WorkerError,
         WorkerStartError,
     )
-    from ._handles import IsolatedPlugin, LoadedPlugin
     from ._host import Host, PluginInfo
-    from ._manifest import CommandSpec, Manifest, ParamSpec, SettingSpec, TypeSpec
-    from ._states import PluginState
+    from ._policy.config import ConfigError, Policy, load_policy
+    from ._runtime.handles import IsolatedPlugin, LoadedPlugin
 
 
 def __getattr__(name: str) -> Any:

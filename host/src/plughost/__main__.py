@@ -9,7 +9,7 @@ import sys
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 
-from ._cli import console
+from ._cli.main import console
 
 if __name__ == "__main__":
     sys.exit(console())

@@ -17,24 +17,24 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from . import API_VERSION, ENTRY_POINT_GROUP, __version__
-from ._config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, Policy, settings_digest
+from ._discovery.index import discover
+from ._discovery.records import CheckRecord, CheckRecords, default_cache_dir
+from ._discovery.states import PluginState
 from ._errors import (
     PluginNotFound,
     PluginUnavailable,
     WorkerError,
 )
-from ._index import discover
-from ._records import CheckRecord, CheckRecords, default_cache_dir
-from ._registry import Entry, decide
-from ._states import PluginState
+from ._policy.config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, Policy, settings_digest
+from ._policy.decide import Entry, decide
 
 if TYPE_CHECKING:
     # Loading and isolation are imported when a plugin is loaded, not to list.
-    from ._client import WorkerProcess
-    from ._discovery import DistInfo
-    from ._handles import IsolatedPlugin, LoadedPlugin
-    from ._loading import Loaded
-    from ._manifest import Manifest
+    from ._contract.manifest import Manifest
+    from ._discovery.entrypoints import DistInfo
+    from ._runtime.client import WorkerProcess
+    from ._runtime.handles import IsolatedPlugin, LoadedPlugin
+    from ._runtime.loading import Loaded
 
 __all__ = ["Host", "LoadedPlugin", "PluginInfo"]
 
@@ -281,7 +281,7 @@ class Host:
 
     @staticmethod
     def _from_record(record: CheckRecord) -> dict[str, Any]:
-        from ._manifest import Manifest
+        from ._contract.manifest import Manifest
 
         manifest = None
         if record.manifest is not None:
@@ -370,7 +370,7 @@ class Host:
 
     def _examine(self, entry: Entry) -> tuple[PluginInfo, Loaded | None]:
         """Import, validate and instantiate; record and return the outcome."""
-        from ._loading import Loaded, LoadFailure, load_plugin
+        from ._runtime.loading import Loaded, LoadFailure, load_plugin
 
         cand = entry.candidate
         dist = cand.dist if cand else None
@@ -428,7 +428,7 @@ class Host:
         dist = cand.dist if cand else None
         if not self.policy.verify or dist is None or dist.path is None:
             return None
-        from ._integrity import first_mismatch
+        from ._manage.verify import first_mismatch
 
         problem = first_mismatch(dist.path, self._verify_cache())
         if problem is None:
@@ -436,7 +436,7 @@ class Host:
         what = (
             "cannot be verified" if problem.kind == "unverifiable" else "was modified since install"
         )
-        from ._direct_url import reinstall_command
+        from ._manage.direct_url import reinstall_command
 
         again = reinstall_command(dist.name, dist.version, dist.path)
         return (
@@ -445,7 +445,7 @@ class Host:
         )
 
     def _verify_cache(self) -> Any:
-        from ._integrity import VerifyCache
+        from ._manage.verify import VerifyCache
 
         if self._verify is None:
             self._verify = VerifyCache(self._cache_dir / "verify" if self._records else None)
@@ -459,7 +459,7 @@ class Host:
         warnings about executable ``.pth`` files and files shared with
         another distribution). Imports no plugin code.
         """
-        from ._integrity import installed_dist_infos, verify_distribution
+        from ._manage.verify import installed_dist_infos, verify_distribution
 
         entries = self._discover()
         chosen = list(entries.values()) if names is None else [self._entry(n) for n in names]
@@ -564,7 +564,7 @@ class Host:
             raise PluginUnavailable(
                 info.reason, plugin=name, distribution=info.distribution, state=info.state.value
             )
-        from ._handles import LoadedPlugin
+        from ._runtime.handles import LoadedPlugin
 
         return LoadedPlugin(live.manifest, live.instance, live.methods)
 
@@ -575,9 +575,9 @@ class Host:
         python: str | None,
         start_timeout: float | None = None,
     ) -> IsolatedPlugin:
-        from ._client import WorkerProcess, python_worker_command
-        from ._handles import IsolatedPlugin
-        from ._settings import require_fitting_settings
+        from ._policy.settings import require_fitting_settings
+        from ._runtime.client import WorkerProcess, python_worker_command
+        from ._runtime.handles import IsolatedPlugin
 
         cand = entry.candidate
         plugin: dict[str, Any] = {"name": entry.name}

@@ -72,7 +72,7 @@ def _host(name: str = "", settings: Mapping[str, Any] | None = None) -> Host:
 
     if not settings:
         return Host(remember=False)
-    from ._config import PluginPolicy, Policy
+    from ._policy.config import PluginPolicy, Policy
 
     policy = Policy(plugins={name: PluginPolicy(settings=dict(settings))})
     return Host(remember=False, policy=policy)
@@ -158,7 +158,7 @@ def check_ok(name: str, host: Host | None = None) -> None:
 
 def check_manifest_round_trip(name: str, host: Host | None = None) -> None:
     """The manifest survives JSON (as it must to cross to a worker) unchanged."""
-    from ._manifest import Manifest
+    from ._contract.manifest import Manifest
 
     host = host or _host()
     with host.load(name, isolated=False) as plugin:

@@ -5,7 +5,7 @@ Started by plughost; see docs/protocol.md. Run by hand it says so and exits.
 
 import sys
 
-from ._worker import main
+from ._runtime.server import main
 
 if __name__ == "__main__":
     sys.exit(main())

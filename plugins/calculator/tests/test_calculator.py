@@ -12,7 +12,7 @@ import pytest
 
 import plughost_calculator
 from plughost import CommandError
-from plughost._validation import validate_plugin_class
+from plughost._contract.validation import validate_plugin_class
 from plughost_calculator import Calculator
 
 PROJECT = Path(__file__).resolve().parent.parent

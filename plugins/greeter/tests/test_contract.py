@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import get_args
 
 import plughost_greeter
-from plughost._validation import validate_plugin_class
+from plughost._contract.validation import validate_plugin_class
 from plughost_greeter import LANGUAGE_CODES, LANGUAGES, Greeter, Language
 
 PROJECT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,1 @@
+"""The console script: parsing, the commands, output."""

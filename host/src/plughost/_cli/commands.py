@@ -1,0 +1,439 @@
+"""The commands of the ``plughost`` console script, one function each.
+
+Each takes the parsed arguments and the CLI's output, and returns an exit
+code; errors are raised and turned into one line by ``_cli.main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from .._terminal import cut, dumps, one_line, show_value, terminal_width
+from .output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_UNAVAILABLE,
+    Output,
+    UsageError,
+    configure_logging,
+)
+
+if TYPE_CHECKING:
+    from .._host import Host, PluginInfo
+    from .._policy.config import Policy
+
+__all__ = ["HANDLERS"]
+
+log = logging.getLogger("plughost")
+
+#: The widest a plugin's name or distribution is shown in a table.
+_CELL = 40
+#: The widest a summary is shown in a table when the output is not a terminal.
+_SUMMARY = 80
+
+
+def _policy(args: argparse.Namespace) -> Policy:
+    from .._policy.config import load_policy
+
+    policy = load_policy(no_plugins=bool(getattr(args, "no_plugins", False)))
+    for warning in policy.warnings:
+        log.warning("%s", warning)
+    return policy
+
+
+def _host(args: argparse.Namespace) -> Host:
+    from .._host import Host
+
+    return Host(policy=_policy(args), refresh=bool(getattr(args, "refresh", False)))
+
+
+def _cmd_list(args: argparse.Namespace, out: Output) -> int:
+    from .._manage.interrupted import interrupted_install_warning
+
+    if warning := interrupted_install_warning():
+        log.warning("%s", warning)
+    plugins = _host(args).plugins()
+    if args.__dict__.get("json"):
+        out.json([p.to_dict() for p in plugins])
+        return EXIT_OK
+    if not plugins:
+        out.write("no plugins installed; install one with `pip install plughost-greeter`")
+        return EXIT_OK
+    rows = [("NAME", "STATE", "DISTRIBUTION", "SUMMARY")]
+    for p in plugins:
+        dist = f"{p.distribution} {p.version}" if p.distribution else "-"
+        rows.append((cut(p.name, _CELL), p.state.value, cut(dist, _CELL), ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    # On a terminal the summary fills the rest of the line; elsewhere (a pipe,
+    # a file) it is cut at 80 characters.
+    width = terminal_width(out.stream, default=0)
+    room = max(width - sum(widths) - 2 * len(widths), 20) if width else _SUMMARY
+    out.write("  ".join([*(c.ljust(w) for c, w in zip(rows[0], widths, strict=False)), "SUMMARY"]))
+    for row, p in zip(rows[1:], plugins, strict=True):
+        # A summary is cut so that the table stays one line per plugin; a
+        # reason is shown whole: it says what to do.
+        last = cut(p.summary, room) if p.state.value in ("ok", "unchecked") else one_line(p.reason)
+        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
+        out.write("  ".join([*cells, last]).rstrip())
+    unchecked = [p.name for p in plugins if p.state.value == "unchecked"]
+    if unchecked:
+        out.note(
+            f"note: {_count(len(unchecked), 'plugin')} not checked since installed or changed;"
+            " `plughost check` imports and validates them"
+        )
+    return EXIT_OK
+
+
+def _cmd_info(args: argparse.Namespace, out: Output) -> int:
+    from .._discovery.states import PluginState
+
+    _check_name(args.name)
+    host = _host(args)
+    info = host.info(args.name)
+    if info.state is PluginState.UNCHECKED or (info.state is PluginState.OK and not info.manifest):
+        out.shield()
+        info = host.check([args.name])[0]
+    if args.__dict__.get("json"):
+        out.json(info.to_dict())
+    else:
+        _print_info(out, info)
+    return EXIT_OK if info.state is PluginState.OK else EXIT_UNAVAILABLE
+
+
+def _print_info(out: Output, info: PluginInfo) -> None:
+    """Everything about one plugin, whole, each field escaped onto its line."""
+    # The plugin's own summary (its docstring's first line) once it is known;
+    # `list` shows its distribution's, which needs no import.
+    own = info.manifest.summary if info.manifest is not None else info.summary
+    name, summary = one_line(info.name), one_line(own)
+    out.write(f"{name}: {summary}" if summary else name)
+    out.write(f"  state:        {info.state.value}")
+    if info.reason:
+        out.write(f"  reason:       {one_line(info.reason)}")
+    for problem in info.problems[1:]:
+        out.write(f"                {one_line(problem)}")
+    if info.distribution:
+        out.write(f"  distribution: {one_line(f'{info.distribution} {info.version}')}")
+    if info.target:
+        out.write(f"  entry point:  {one_line(info.target)}")
+    if info.requires:
+        out.write(f"  requires:     {one_line(info.requires)}")
+    if info.urls:
+        out.write("  project urls:")
+        width = max(len(one_line(label)) for label, _ in info.urls)
+        for label, url in info.urls:
+            out.write(f"    {one_line(label):<{width}}  {one_line(url)}")
+    if info.manifest is None:
+        return
+    if info.manifest.description:
+        out.write("")
+        for line in info.manifest.description.splitlines():
+            out.write(f"  {one_line(line)}".rstrip())
+    out.write("")
+    out.write("commands:")
+    for cmd in info.manifest.commands:
+        params = " ".join(
+            p.name.upper()
+            if p.required
+            else f"[--{p.name.replace('_', '-')}"
+            + ("" if p.type.kind == "boolean" else f" {p.name.upper()}")
+            + "]"
+            for p in cmd.params
+        )
+        out.write(one_line(f"  {cmd.name} {params}".rstrip()))
+        out.write(f"      {one_line(cmd.help)}")
+        for p in cmd.params:
+            extra = f" (default: {show_value(p.default)})" if not p.required else ""
+            help_ = f": {p.help}" if p.help else ""
+            out.write(f"      {one_line(f'{p.name}  {p.type.describe()}{extra}{help_}')}")
+        out.write(f"      returns {one_line(cmd.returns.describe())}")
+    # None: the plugin declares no settings (its table reaches it unchecked).
+    if info.manifest.settings is not None:
+        out.write("")
+        out.write("settings:" if info.manifest.settings else "settings: none")
+        width = max((len(s.name) for s in info.manifest.settings), default=0)
+        for s in info.manifest.settings:
+            help_ = f": {s.help}" if s.help else ""
+            default = show_value(s.default)
+            shown = f"{s.name.ljust(width)}  {s.type.describe()} (default: {default}){help_}"
+            out.write(f"  {one_line(shown)}")
+
+
+def _cmd_check(args: argparse.Namespace, out: Output) -> int:
+    for name in args.names:
+        _check_name(name)
+    out.shield()
+    results = _host(args).check(
+        args.names or None, isolated=args.isolated, start_timeout=args.timeout
+    )
+    if args.__dict__.get("json"):
+        out.json([r.to_dict() for r in results])
+    else:
+        if not results:
+            out.write("no plugins installed")
+        names = [cut(r.name, _CELL) for r in results]
+        width = max(map(len, names), default=0)
+        for name, r in zip(names, results, strict=True):
+            if r.state.value == "ok":
+                out.write(f"{name.ljust(width)}  ok")
+                continue
+            problems = r.problems or (r.reason,)
+            out.write(f"{name.ljust(width)}  {r.state.value}: {one_line(problems[0])}")
+            for problem in problems[1:]:
+                out.write(f"{' ' * width}  {' ' * len(r.state.value)}  {one_line(problem)}")
+    # A plugin the user disabled is their choice, not a failure of the check.
+    fine = ("ok", "disabled")
+    return EXIT_OK if all(r.state.value in fine for r in results) else EXIT_FAILED
+
+
+def _cmd_run(args: argparse.Namespace, out: Output) -> int:
+    from .runargs import host_flags, parse_command_line
+
+    _check_name(args.name)
+    prog = f"plughost run {args.name}"
+    isolated, timeout = host_flags(args.rest, prog)
+    isolated = isolated or args.isolated or timeout is not None or args.timeout is not None
+    timeout = timeout or args.timeout
+    out.shield()
+    host = _host(args)
+    with host.load(args.name, isolated=isolated or None, timeout=timeout) as plugin:
+        request = parse_command_line(plugin.manifest, list(args.rest), prog=prog)
+        out.as_json = out.as_json or request.as_json
+        if request.debug and not out.debug:
+            out.debug = True
+            configure_logging(True, out.err)
+        if request.command is None:
+            out.write(request.help_text)
+            return EXIT_OK
+        result = plugin.call(request.command, **request.arguments)
+    if out.as_json:
+        out.json(result, indent=None)
+    else:
+        text = _format_result(result)
+        if text:
+            out.write(text)
+    return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 plugin``, ``2 plugins``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _format_result(value: object) -> str:
+    """A command's result as a person reads it: text as it is, a list one item a line."""
+
+    def item(v: object) -> str:
+        return v if isinstance(v, str) else show_value(v)
+
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(item(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {item(v)}" for k, v in value.items())
+    return item(value)
+
+
+def _check_name(name: str) -> None:
+    """Refuse a plugin name that no entry point could have, before discovery."""
+    from .._discovery.names import NAME_RULE, is_plugin_name
+
+    if not is_plugin_name(name):
+        shown = repr(name if len(name) <= 40 else name[:37] + "...")
+        raise UsageError(
+            f"{shown} is not a plugin name ({NAME_RULE}); run `plughost list` to see the"
+            " installed plugins"
+        )
+
+
+def _cmd_config(args: argparse.Namespace, out: Output) -> int:
+    from .._discovery.records import default_cache_dir
+    from .._policy.config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, PluginPolicy
+
+    policy = _policy(args)
+    if args.what == "path":
+        out.json(str(policy.path), indent=None) if out.as_json else out.write(str(policy.path))
+        return EXIT_OK
+    cache = default_cache_dir()
+    builtin = "built-in default"
+
+    def source(key: str) -> str:
+        return policy.sources.get(key, builtin)
+
+    def names(values: frozenset[str]) -> str:
+        return ", ".join(sorted(values)) or "none"
+
+    seconds = {
+        "timeout": policy.timeout or DEFAULT_CALL_TIMEOUT,
+        "start_timeout": policy.start_timeout or DEFAULT_START_TIMEOUT,
+    }
+    rows: list[tuple[str, str, object, str]] = [
+        (
+            "allow",
+            "all distributions" if policy.allow is None else names(policy.allow),
+            None if policy.allow is None else sorted(policy.allow),
+            source("allow"),
+        ),
+        ("disable", names(policy.disable), sorted(policy.disable), source("disable")),
+        ("isolate", names(policy.isolate), sorted(policy.isolate), source("isolate")),
+        ("verify", show_value(policy.verify), policy.verify, source("verify")),
+        *((k, f"{v:g} s", v, source(k)) for k, v in seconds.items()),
+    ]
+    cache_source = "PLUGHOST_CACHE_DIR" if os.environ.get("PLUGHOST_CACHE_DIR") else builtin
+    if out.as_json:
+        data = policy.to_dict()
+        data["cache_dir"] = {"path": str(cache), "source": cache_source}
+        data["effective"] = {k: {"value": v, "source": src} for k, _, v, src in rows}
+        out.json(data)
+        return EXIT_OK
+    state = "" if policy.file_exists else " (does not exist; built-in defaults apply)"
+    out.write(f"config file:     {policy.path}{state}")
+    out.write(f"cache directory: {cache}  ({cache_source})")
+    for key, shown, _, src in rows:
+        out.write(f"{key + ':':<17}{one_line(shown)}  ({src})")
+    defaults = PluginPolicy().to_dict()
+    for name, plugin in sorted(policy.plugins.items()):
+        out.write(f"[plugins.{name}]")
+        for key, value in plugin.to_dict().items():
+            if key == "settings":
+                for k, v in value.items():
+                    out.write(f"  {k} = {dumps(v)}  (for the plugin)")
+            elif value != defaults[key]:
+                out.write(f"  {key} = {dumps(value)}")
+    return EXIT_OK
+
+
+def _cmd_install(args: argparse.Namespace, out: Output) -> int:
+    from .manage import install_command
+
+    try:
+        return install_command(args, out)
+    finally:
+        _refresh_index(args)
+
+
+def _cmd_upgrade(args: argparse.Namespace, out: Output) -> int:
+    from .manage import upgrade_command
+
+    try:
+        return upgrade_command(args, out)
+    finally:
+        _refresh_index(args)
+
+
+def _cmd_uninstall(args: argparse.Namespace, out: Output) -> int:
+    from .manage import uninstall_command
+
+    try:
+        return uninstall_command(args, out)
+    finally:
+        _refresh_index(args)
+
+
+def _cmd_freeze(args: argparse.Namespace, out: Output) -> int:
+    from .manage import freeze_command
+
+    return freeze_command(args, out)
+
+
+def _refresh_index(args: argparse.Namespace) -> None:
+    """After pip changed the environment, rebuild the discovery index now."""
+    from .._host import Host
+
+    try:
+        Host(policy=_policy(args), refresh=True).names()
+    except Exception as exc:
+        log.debug("could not refresh the discovery index: %s", exc)
+
+
+def _cmd_verify(args: argparse.Namespace, out: Output) -> int:
+    for name in args.names:
+        _check_name(name)
+    results = _host(args).verify(args.names or None)
+    if out.as_json:
+        out.json([{"plugins": plugins, **report.to_dict()} for plugins, report in results])
+    else:
+        if not results:
+            out.write("no plugin distributions to verify")
+        for plugins, report in results:
+            verdict = "ok" if report.ok else "MODIFIED"
+            out.write(
+                f"{report.distribution} {report.version} ({', '.join(plugins)}): {verdict},"
+                f" {report.files_checked} files checked"
+            )
+            for problem in report.problems:
+                out.write(f"  {problem.describe()}")
+    return EXIT_OK if all(report.ok for _, report in results) else EXIT_FAILED
+
+
+def _warn_if_taken(args: argparse.Namespace) -> None:
+    """A new plugin named like an installed one would conflict with it once installed."""
+    try:
+        taken = _host(args).info(args.name)
+    except Exception:  # not installed (or discovery failed): nothing to warn of
+        return
+    provider = f"by {taken.distribution} {taken.version}" if taken.distribution else "already"
+    log.warning(
+        "a plugin named %r is installed %s; once this project is installed too, neither"
+        " loads (a conflict): choose another name, or uninstall the other first",
+        args.name,
+        provider,
+    )
+
+
+def _cmd_new(args: argparse.Namespace, out: Output) -> int:
+    import os
+    from pathlib import Path
+
+    from .._manage.scaffold import scaffold
+
+    directory = Path(args.directory) if args.directory else None
+    files = scaffold(args.name, directory)
+    target = (directory or Path(f"plughost-{args.name}")).resolve()
+    _warn_if_taken(args)
+    if out.as_json:
+        out.json({"directory": str(target), "files": [str(f) for f in files]})
+        return EXIT_OK
+    try:
+        shown = os.path.relpath(target)
+    except ValueError:
+        shown = str(target)
+    if shown.startswith(".."):
+        shown = str(target)
+    package = "plughost_" + args.name.replace("-", "_")
+    out.write(f"created {shown}/ ({len(files)} files) for the plugin {args.name!r}")
+    out.write("next steps:")
+    out.write(f"  cd {shown}")
+    out.write('  python -m pip install -e ".[test]"')
+    out.write("  python -m pytest                      # or: nox")
+    out.write(f"  plughost run {args.name} hello")
+    out.write(f"edit src/{package}/__init__.py to write your commands; see README.md to publish")
+    return EXIT_OK
+
+
+def _cmd_completion(args: argparse.Namespace, out: Output) -> int:
+    from .completion import script
+
+    out.write(script(args.shell).rstrip("\n"))
+    return EXIT_OK
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
+    "new": _cmd_new,
+    "verify": _cmd_verify,
+    "install": _cmd_install,
+    "upgrade": _cmd_upgrade,
+    "uninstall": _cmd_uninstall,
+    "freeze": _cmd_freeze,
+    "config": _cmd_config,
+    "list": _cmd_list,
+    "info": _cmd_info,
+    "run": _cmd_run,
+    "check": _cmd_check,
+    "completion": _cmd_completion,
+}

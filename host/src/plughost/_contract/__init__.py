@@ -1,0 +1,1 @@
+"""The contract: Plugin and command, the manifest, validation, argument checks."""

@@ -1,0 +1,1 @@
+"""Discovery: the plugins' entry points and distributions, the index, states, records."""

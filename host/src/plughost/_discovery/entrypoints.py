@@ -1,0 +1,334 @@
+"""Find the plugins' entry points and the distributions behind them.
+
+stevedore lists the entry points of the group (through its own cache). What
+stevedore does not give, the host adds here: the distribution behind each
+entry point (stevedore's cached entry points have lost ``.dist``), the
+distribution's version and its requirement on plughost, and a cross-check:
+an entry point that no installed distribution declares (a stale or poisoned
+cache) is never trusted. Nothing here imports plugin code.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import importlib.metadata
+
+    from .compat import Compatibility
+
+__all__ = ["Candidate", "DistInfo", "canonical_name", "find_candidates"]
+
+log = logging.getLogger(__name__)
+
+_CANONICAL = re.compile(r"[-_.]+")
+
+
+def canonical_name(name: str) -> str:
+    """The normalised form of a distribution name (PEP 503)."""
+    return _CANONICAL.sub("-", name).lower()
+
+
+@dataclass(frozen=True)
+class DistInfo:
+    """A distribution that provides plugins, read from its metadata.
+
+    ``requires`` holds its ``Requires-Dist`` entries, ``path`` the folder of
+    its metadata (``*.dist-info``) when there is one, ``files`` its RECORD
+    entries resolved to absolute paths, ``urls`` its ``Project-URL`` entries
+    (and ``Home-page``) as (label, URL) pairs.
+    """
+
+    name: str
+    version: str
+    requires: tuple[str, ...] = ()
+    path: str | None = None
+    summary: str = ""
+    files: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    urls: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def key(self) -> str:
+        """The canonical name, for comparisons."""
+        return canonical_name(self.name)
+
+    def label(self) -> str:
+        """``name version``, as messages show a distribution."""
+        return f"{self.name} {self.version}"
+
+    def fingerprint(self, target: str | None = None) -> str:
+        """A digest that changes whenever the distribution's files change.
+
+        It covers the metadata folder and every file named in RECORD by
+        path, size, modification and change time and inode, so an upgrade, a
+        reinstall or an edit in place is noticed without reading file
+        contents, even one that puts the size and modification time back
+        (``touch -r``): that moves the change time, which no one can set. RECORD of an
+        editable install lists no source file, so for one the files of the
+        package that ``target`` (an entry point value) lives in count too.
+        """
+        import hashlib
+
+        h = hashlib.sha256()
+        h.update(f"{self.name}\0{self.version}\0{self.path}\0".encode())
+        paths = list(self.files)
+        if self.path:
+            with contextlib.suppress(OSError):
+                paths.extend(os.path.join(self.path, n) for n in sorted(os.listdir(self.path)))
+            if target and self.editable_project() is not None:
+                paths.extend(_source_files(target))
+        for p in paths:
+            try:
+                st = os.stat(p)
+                key = f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
+                h.update(key.encode())
+            except OSError:
+                h.update(f"{p}\0missing\n".encode())
+        return h.hexdigest()
+
+    def editable_project(self) -> str | None:
+        """The project folder of an editable install (PEP 660), else None."""
+        if not self.path:
+            return None
+        try:
+            with open(os.path.join(self.path, "direct_url.json"), encoding="utf-8") as f:
+                text = f.read()
+        except (OSError, UnicodeDecodeError):
+            return None
+        if '"editable"' not in text:
+            return None
+        import json
+
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        url = data.get("url") if isinstance(data, dict) else None
+        info = data.get("dir_info") if isinstance(data, dict) else None
+        if not (isinstance(info, dict) and info.get("editable") and isinstance(url, str)):
+            return None
+        if not url.startswith("file://"):
+            return None
+        from urllib.parse import unquote, urlparse
+
+        return os.path.normpath(unquote(urlparse(url).path))
+
+
+def _source_files(target: str) -> list[str]:
+    """The files of the top-level package an entry point value names (no import)."""
+    import importlib.util
+
+    top = target.partition(":")[0].strip().split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        found: list[str] = []
+        for root in spec.submodule_search_locations:
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                found.extend(
+                    os.path.join(folder, f) for f in sorted(files) if not f.endswith(".pyc")
+                )
+        return found
+    return [spec.origin] if spec.origin else []
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One entry point of the group with the distribution that declares it.
+
+    ``value`` is the entry point's target (``module:attr``). ``shadowed``
+    lists further copies of the same distribution later on ``sys.path``,
+    which are not used. ``compat`` is the distribution's compatibility with
+    this host when it is already known (the discovery index keeps it).
+    """
+
+    name: str
+    value: str
+    group: str
+    dist: DistInfo | None
+    shadowed: tuple[DistInfo, ...] = ()
+    compat: Compatibility | None = None
+
+    def entry_point(self) -> importlib.metadata.EntryPoint:
+        """An importlib EntryPoint for loading the target."""
+        import importlib.metadata
+
+        return importlib.metadata.EntryPoint(self.name, self.value, self.group)
+
+
+def _declares_group(text: str, group: str) -> bool:
+    return re.search(rf"^\s*\[\s*{re.escape(group)}\s*\]", text, re.MULTILINE) is not None
+
+
+def section_entries(text: str, group: str) -> list[tuple[str, str]]:
+    """The ``name = value`` lines of ``[group]`` in an entry_points.txt."""
+    entries: list[tuple[str, str]] = []
+    inside = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            inside = line[1:-1].strip() == group
+            continue
+        if inside and "=" in line:
+            name, _, value = line.partition("=")
+            entries.append((name.strip(), value.strip()))
+    return entries
+
+
+def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:
+    meta = dist.metadata
+    files: list[str] = []
+    for f in dist.files or ():
+        try:
+            files.append(str(dist.locate_file(f)))
+        except Exception:
+            continue
+    path = getattr(dist, "_path", None)
+    return DistInfo(
+        name=meta["Name"] or "UNKNOWN",
+        version=meta["Version"] or "0",
+        requires=tuple(dist.requires or ()),
+        path=os.fspath(path) if path is not None else None,
+        summary=(meta["Summary"] or "").strip(),
+        files=tuple(files),
+        urls=_project_urls(meta),
+    )
+
+
+def _project_urls(meta: Any) -> tuple[tuple[str, str], ...]:
+    """``Project-URL: Label, URL`` entries (and a ``Home-page``), as (label, URL) pairs."""
+    urls: list[tuple[str, str]] = []
+    home = meta.get("Home-page")
+    if home and home.strip() and home.strip() != "UNKNOWN":
+        urls.append(("Home-page", home.strip()))
+    for entry in meta.get_all("Project-URL") or ():
+        label, sep, url = str(entry).partition(",")
+        if sep and label.strip() and url.strip():
+            urls.append((label.strip(), url.strip()))
+    return tuple(urls)
+
+
+def _metadata_folders(group: str) -> list[str]:
+    """The metadata folders on ``sys.path`` whose entry points name ``group``.
+
+    Reads only each distribution's small entry_points.txt, in ``sys.path``
+    order (sorted within a folder, so the outcome does not depend on the
+    order the file system lists them in).
+    """
+    found: list[str] = []
+    for entry in sys.path:
+        base = entry or "."
+        try:
+            names = sorted(n for n in os.listdir(base) if n.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        for name in names:
+            folder = os.path.join(base, name)
+            try:
+                with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as f:
+                    text = f.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+            if _declares_group(text, group):
+                found.append(folder)
+    return found
+
+
+def _declared_entry_points(group: str) -> list[tuple[str, str, DistInfo, list[DistInfo]]]:
+    """Every entry point of ``group`` declared by an installed distribution.
+
+    Distributions are visited in ``sys.path`` order; when the same
+    distribution is installed twice (a user site and a venv, a stale copy),
+    the first copy is used and the others are returned as shadowed.
+    """
+    import importlib.metadata
+    from pathlib import Path
+
+    first: dict[str, DistInfo] = {}
+    shadowed: dict[str, list[DistInfo]] = {}
+    declared: list[tuple[str, str, str]] = []
+    for folder in _metadata_folders(group):
+        dist = importlib.metadata.PathDistribution(Path(folder))
+        try:
+            info = _dist_info(dist)
+            points = list(dist.entry_points.select(group=group))
+        except (OSError, ValueError, UnicodeDecodeError) as exc:
+            log.warning("cannot read the metadata in %s: %s", folder, exc)
+            continue
+        if info.key in first:
+            shadowed.setdefault(info.key, []).append(info)
+            continue
+        first[info.key] = info
+        for ep in points:
+            declared.append((ep.name, ep.value, info.key))
+    return [(n, v, first[k], shadowed.get(k, [])) for n, v, k in declared]
+
+
+def _stevedore_entry_points(group: str) -> list[tuple[str, str]]:
+    from stevedore import ExtensionManager
+    from stevedore.named import NamedExtensionManager
+
+    # stevedore keeps a per-class copy of each group's entry points; drop it so
+    # that a Host made after an install sees the new state of the metadata.
+    ExtensionManager.ENTRY_POINT_CACHE.pop(group, None)
+    manager: NamedExtensionManager[object] = NamedExtensionManager(
+        group, names=[], on_missing_entrypoints_callback=None
+    )
+    return [(ep.name, ep.value) for ep in manager.list_entry_points()]
+
+
+def find_candidates(group: str) -> list[Candidate]:
+    """List the group's entry points through stevedore, each with its distribution.
+
+    An entry point that stevedore reports but that no installed distribution
+    declares is dropped with a warning: it can only come from a stale or
+    tampered cache, and loading it would run code nobody installed.
+    """
+    listed = _stevedore_entry_points(group)
+    declared = _declared_entry_points(group)
+    by_target: dict[tuple[str, str], list[tuple[DistInfo, list[DistInfo]]]] = {}
+    for name, value, dist, shadowed in declared:
+        by_target.setdefault((name, value), []).append((dist, shadowed))
+    result: list[Candidate] = []
+    seen: set[tuple[str, str]] = set()
+    for name, value in _unique(listed):
+        owners = by_target.get((name, value))
+        if owners is None:
+            log.warning(
+                "ignoring entry point %s = %s in %s: no installed distribution"
+                " declares it (a stale entry-point cache?); clear"
+                " ~/.cache/python-entrypoints if this persists",
+                name,
+                value,
+                group,
+            )
+            continue
+        seen.add((name, value))
+        for dist, shadowed in owners:
+            result.append(Candidate(name, value, group, dist, tuple(shadowed)))
+    for (name, value), owners in by_target.items():
+        if (name, value) not in seen:
+            # Declared in metadata but not (yet) in stevedore's view: its
+            # cache is older than the install. The metadata is the truth.
+            log.debug("entry point %s = %s missing from stevedore's cache", name, value)
+            for dist, shadowed in owners:
+                result.append(Candidate(name, value, group, dist, tuple(shadowed)))
+    return result
+
+
+def _unique(items: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,1 @@
+"""Managing plugins: install, uninstall, freeze, verify, scaffold."""

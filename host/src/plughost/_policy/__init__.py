@@ -1,0 +1,1 @@
+"""Policy: the user's configuration, and what it decides before any import."""

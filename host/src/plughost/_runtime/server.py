@@ -1,0 +1,409 @@
+"""The plugin worker: one plugin in a child process, behind protocol v1.
+
+The host starts ``python -m plughost.worker`` with the magic cookie in the
+environment and speaks newline-delimited JSON-RPC 2.0 over the child's stdin
+and stdout. Before any plugin code runs the worker moves the channel to
+private copies of fd 0 and fd 1, points fd 1 at stderr and fd 0 at
+/dev/null: a plugin's ``print``, a C extension's write or a grandchild
+process cannot corrupt the channel. It ignores SIGINT (the host orchestrates
+shutdown) and exits as soon as its channel closes, so it never outlives the
+host; it is a child subreaper (``_reaper``), so whatever the plugin starts
+stays in its tree, and it ends all of that when it exits (end of input,
+``shutdown``, SIGTERM, a channel that cannot be written). Every call gets
+exactly one answer, whatever the plugin does (``_call_answer``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+from typing import IO, Any
+
+from .. import __version__
+from .._contract.untrusted import type_name
+from .._discovery.states import PluginState
+from . import protocol as p
+from .call_answer import answer_call, failure
+from .loading import Loaded, LoadFailure, load_plugin
+from .reaper import become_subreaper, end_descendants
+
+__all__ = ["NOT_DIRECTLY", "main"]
+
+NOT_DIRECTLY = (
+    "this is a plughost plugin worker, started by plughost; it is not meant to be run directly"
+)
+
+_MAX_THREADS = 64
+
+
+class _JsonLogHandler(logging.Handler):
+    """Log records as JSON lines on stderr; the host re-emits them at their level."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = json.dumps(
+                {
+                    "level": record.levelname.lower(),
+                    "logger": record.name,
+                    "message": record.getMessage(),
+                }
+            )
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
+
+
+class _Channel:
+    """The private protocol channel: a line reader and a locked writer.
+
+    When the channel cannot be written any more (the host is gone, or the
+    plugin closed its file descriptors) the worker leaves: nobody could
+    hear it.
+    """
+
+    def __init__(self, reader: IO[bytes], writer_fd: int, max_line: int) -> None:
+        self.lines = p.LineReader(reader, max_line)
+        self.max_line = max_line
+        self._fd = writer_fd
+        self._lock = threading.Lock()
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send one message (one the worker built itself, not a call's answer)."""
+        try:
+            data = p.encode(message)
+        except (TypeError, ValueError, RecursionError) as exc:
+            data = p.encode(
+                p.error(message.get("id"), p.INTERNAL_ERROR, f"cannot encode the response: {exc}")
+            )
+        self.send_line(data)
+
+    def send_line(self, data: bytes) -> None:
+        """Write one encoded line."""
+        try:
+            with self._lock:
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+        except OSError as exc:
+            _note(f"cannot write to the host ({exc.strerror or exc}); exiting")
+            _leave(1)
+
+
+class Worker:
+    """Serves one plugin over a channel until shutdown or end of input."""
+
+    def __init__(self, channel: _Channel) -> None:
+        self.channel = channel
+        self.plugin: Any = None
+        self.manifest: Any = None
+        self.methods: dict[str, str] = {}
+        self._debug = False
+        self._tasks: queue.SimpleQueue[tuple[Any, dict[str, Any]] | None] = queue.SimpleQueue()
+        self._idle = 0
+        self._threads = 0
+        self._lock = threading.Lock()
+        self._cancelled: set[Any] = set()
+        self._running: set[Any] = set()
+
+    # -- the loop ------------------------------------------------------------
+
+    def serve(self) -> int:
+        """Answer requests until ``shutdown`` or end of input; the exit status."""
+        while True:
+            try:
+                line = self.channel.lines.read()
+            except p.ProtocolViolation as exc:
+                self.channel.send(p.error(None, p.PARSE_ERROR, str(exc)))
+                return 1
+            except (OSError, ValueError) as exc:
+                _note(f"cannot read from the host ({exc}); exiting")
+                return 1
+            if line is None:
+                return 0
+            try:
+                message = p.decode(line)
+            except p.ProtocolViolation as exc:
+                self.channel.send(p.error(None, p.PARSE_ERROR, str(exc)))
+                continue
+            try:
+                if self._dispatch(message):
+                    return 0
+            except Exception as exc:
+                # A bug here, or plugin code run by initialize that got through.
+                id_, method = message.get("id"), message.get("method")
+                if "id" in message:
+                    self.channel.send(
+                        p.error(
+                            id_,
+                            p.INTERNAL_ERROR,
+                            f"the worker failed to handle {method!r}: {type_name(exc)}",
+                        )
+                    )
+
+    def _dispatch(self, message: dict[str, Any]) -> bool:
+        """Handle one message; True when the worker should exit."""
+        method = message.get("method")
+        id_ = message.get("id")
+        params = message.get("params", {})
+        if not isinstance(method, str) or not isinstance(params, dict):
+            if "id" in message:
+                self.channel.send(
+                    p.error(id_, p.INVALID_REQUEST, "a request needs a method and object params")
+                )
+            return False
+        if "id" not in message:  # a notification
+            if method == "cancel":
+                self._cancel(params.get("id"))
+            return False
+        if method == "initialize":
+            if self.plugin is not None:
+                self.channel.send(p.error(id_, p.INVALID_REQUEST, "already initialized"))
+            else:
+                self.channel.send(self._initialize(id_, params))
+        elif method == "ping":
+            self.channel.send(p.result(id_, {}))
+        elif method == "shutdown":
+            self.channel.send(p.result(id_, None))
+            return True
+        elif method == "call":
+            if self.plugin is None:
+                self.channel.send(
+                    p.error(id_, p.INVALID_REQUEST, "call before a successful initialize")
+                )
+            else:
+                self._submit(id_, params)
+        else:
+            self.channel.send(p.error(id_, p.METHOD_NOT_FOUND, f"no method {method!r}"))
+        return False
+
+    # -- initialize ------------------------------------------------------------
+
+    def _initialize(self, id_: Any, params: dict[str, Any]) -> dict[str, Any]:
+        offered = params.get("protocol_versions")
+        if not isinstance(offered, list) or not all(type(v) is int for v in offered):
+            return p.error(id_, p.INVALID_PARAMS, "protocol_versions must be a list of integers")
+        common = set(offered) & set(p.PROTOCOL_VERSIONS)
+        if not common:
+            return p.error(
+                id_,
+                p.UNSUPPORTED_VERSION,
+                f"the host offers protocol versions {offered}, this worker speaks"
+                f" {list(p.PROTOCOL_VERSIONS)}",
+                {"supported": list(p.PROTOCOL_VERSIONS), "offered": offered},
+            )
+        plugin = params.get("plugin")
+        if not isinstance(plugin, dict) or not isinstance(plugin.get("name"), str):
+            return p.error(id_, p.INVALID_PARAMS, "plugin.name must be a string")
+        self._debug = bool(params.get("debug", False))
+        settings = params.get("settings") or {}
+        if not isinstance(settings, dict):
+            return p.error(id_, p.INVALID_PARAMS, "settings must be an object")
+        outcome = _load(plugin, settings)
+        if isinstance(outcome, LoadFailure):
+            return p.error(
+                id_,
+                p.PLUGIN_UNAVAILABLE,
+                outcome.reason,
+                {
+                    "state": outcome.state.value,
+                    "reason": outcome.reason,
+                    "problems": list(outcome.problems),
+                },
+            )
+        manifest = outcome.manifest
+        self.plugin, self.manifest, self.methods = outcome.instance, manifest, dict(outcome.methods)
+        return p.result(
+            id_,
+            {
+                "protocol_version": max(common),
+                "manifest": manifest.to_dict(),
+                "worker": {
+                    "name": "plughost.worker",
+                    "version": __version__,
+                    "pid": os.getpid(),
+                    "python": sys.version.split()[0],
+                },
+            },
+        )
+
+    # -- calls -------------------------------------------------------------------
+
+    def _submit(self, id_: Any, params: dict[str, Any]) -> None:
+        with self._lock:
+            self._running.add(id_)
+            spawn = self._idle == 0 and self._threads < _MAX_THREADS
+            if spawn:
+                self._threads += 1
+        if spawn:
+            threading.Thread(target=self._work, daemon=True).start()
+        self._tasks.put((id_, params))
+
+    def _work(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            task = self._tasks.get()
+            with self._lock:
+                self._idle -= 1
+            if task is None:
+                return
+            id_, params = task
+            try:
+                line = answer_call(
+                    id_,
+                    params,
+                    instance=self.plugin,
+                    manifest=self.manifest,
+                    methods=self.methods,
+                    max_line=self.channel.max_line,
+                )
+            except BaseException as exc:
+                # The answer could not even be built: say so, briefly, rather
+                # than leave the call to its timeout.
+                line = self._last_resort(id_, params, exc)
+            with self._lock:
+                self._running.discard(id_)
+                if id_ in self._cancelled:
+                    self._cancelled.discard(id_)
+                    continue
+            self.channel.send_line(line)
+
+    def _last_resort(self, id_: Any, params: dict[str, Any], exc: BaseException) -> bytes:
+        command = params.get("command")
+        name = str(self.manifest.name)
+        try:
+            return p.encode(
+                failure(
+                    id_,
+                    name,
+                    command if isinstance(command, str) else "?",
+                    type_name(exc),
+                    "the worker could not answer the call",
+                )
+            )
+        except BaseException:
+            return p.encode(p.error(id_, p.INTERNAL_ERROR, "the worker could not answer the call"))
+
+    def _cancel(self, id_: Any) -> None:
+        with self._lock:
+            if id_ not in self._running or id_ in self._cancelled:
+                return
+            self._cancelled.add(id_)
+        self.channel.send(p.error(id_, p.CANCELLED, "the call was cancelled"))
+
+
+def _load(plugin: dict[str, Any], settings: dict[str, Any]) -> Loaded | LoadFailure:
+    """Load the plugin the host named, finding it here when no entry point is given."""
+    name = plugin["name"]
+    target = plugin.get("entry_point")
+    distribution = plugin.get("distribution")
+    version = plugin.get("version")
+    config = plugin.get("config")
+    if not isinstance(target, str):
+        found = _find_entry_point(name)
+        if isinstance(found, str):
+            return LoadFailure(PluginState.BROKEN, found)
+        target, distribution, version = found
+    return load_plugin(
+        name=name,
+        target=target,
+        distribution=distribution if isinstance(distribution, str) else None,
+        version=version if isinstance(version, str) else None,
+        settings=settings,
+        config=config if isinstance(config, str) else None,
+    )
+
+
+def _find_entry_point(name: str) -> tuple[str, str | None, str | None] | str:
+    """Find plugin ``name`` in this interpreter's environment (its own venv)."""
+    import importlib.metadata
+
+    from .. import ENTRY_POINT_GROUP
+
+    found = [
+        ep for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP) if ep.name == name
+    ]
+    dists = {ep.dist.name if ep.dist else None: ep for ep in found}
+    if not found:
+        return (
+            f"plugin {name!r} is not installed for {sys.executable}; install it into that"
+            " environment"
+        )
+    if len(dists) > 1:
+        return (
+            f"plugin name {name!r} is provided by several distributions for {sys.executable}"
+            f" ({', '.join(sorted(str(d) for d in dists))}); uninstall all but one"
+        )
+    ep = found[0]
+    return ep.value, ep.dist.name if ep.dist else None, ep.dist.version if ep.dist else None
+
+
+def _take_channel() -> tuple[IO[bytes], int]:
+    """Move the channel off fds 0 and 1 before any plugin code runs."""
+    read_fd = os.dup(0)
+    write_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    for fd in (read_fd, write_fd):
+        os.set_inheritable(fd, False)
+    return os.fdopen(read_fd, "rb", buffering=256 * 1024), write_fd
+
+
+_LEAVING = threading.Lock()
+
+
+def _note(text: str) -> None:
+    """A line on stderr, for the host's error message."""
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"plughost worker: {text}\n")
+        sys.stderr.flush()
+
+
+def _leave(code: int) -> None:
+    """End everything this worker started, then the worker: ``code``, or ``-signal``.
+
+    Plugin threads still running (a cancelled or hung call) must not keep the
+    process alive once the host has let go, so this is ``os._exit``. Only the
+    first caller gets through; the others return while it ends the process.
+    """
+    if not _LEAVING.acquire(blocking=False):
+        return
+    with contextlib.suppress(BaseException):
+        end_descendants()
+    with contextlib.suppress(BaseException):
+        sys.stderr.flush()
+    if code < 0:
+        # Die of the signal, so that the host reports it as such.
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code)
+
+
+def main() -> int:
+    """Run the worker; the exit status when the channel closes or on shutdown."""
+    if os.environ.get(p.COOKIE_NAME) != p.COOKIE_VALUE:
+        print(NOT_DIRECTLY, file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    become_subreaper()
+    signal.signal(signal.SIGTERM, lambda signum, frame: _leave(-signal.SIGTERM))
+    reader, write_fd = _take_channel()
+    max_line = p.DEFAULT_MAX_LINE
+    with contextlib.suppress(ValueError):
+        max_line = int(os.environ.get("PLUGHOST_MAX_MESSAGE", max_line))
+    logging.basicConfig(level=logging.INFO, handlers=[_JsonLogHandler()], force=True)
+    worker = Worker(_Channel(reader, write_fd, max_line))
+    code = worker.serve()
+    _leave(code)
+    return code

@@ -1,0 +1,109 @@
+"""The public face: every name in ``__all__`` imports, and is one object wherever it is reached.
+
+The names are pinned here, with the private module each is defined in, so
+that moving a module (as the layout by stage did) cannot drop or duplicate
+a public name without this test saying which.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import plughost
+import plughost.testing
+import plughost.worker
+
+PUBLIC: dict[str, dict[str, str | None]] = {
+    "plughost": {
+        "API_VERSION": None,
+        "ENTRY_POINT_GROUP": None,
+        "__version__": None,
+        "ArgumentError": "plughost._errors",
+        "CallTimeout": "plughost._errors",
+        "CommandError": "plughost._errors",
+        "CommandFailed": "plughost._errors",
+        "ManifestError": "plughost._errors",
+        "PlughostError": "plughost._errors",
+        "PluginNotFound": "plughost._errors",
+        "PluginUnavailable": "plughost._errors",
+        "ProtocolError": "plughost._errors",
+        "WorkerCrashed": "plughost._errors",
+        "WorkerError": "plughost._errors",
+        "WorkerStartError": "plughost._errors",
+        "Plugin": "plughost._contract.plugin",
+        "command": "plughost._contract.plugin",
+        "CommandSpec": "plughost._contract.manifest",
+        "Manifest": "plughost._contract.manifest",
+        "ParamSpec": "plughost._contract.manifest",
+        "SettingSpec": "plughost._contract.manifest",
+        "TypeSpec": "plughost._contract.jsontypes",
+        "ConfigError": "plughost._policy.config",
+        "Policy": "plughost._policy.config",
+        "load_policy": "plughost._policy.config",
+        "Host": "plughost._host",
+        "PluginInfo": "plughost._host",
+        "LoadedPlugin": "plughost._runtime.handles",
+        "IsolatedPlugin": "plughost._runtime.handles",
+        "PluginState": "plughost._discovery.states",
+    },
+    "plughost.testing": {
+        "PluginConformance": "plughost.testing",
+        "Sample": "plughost.testing",
+        "check_plugin": "plughost.testing",
+        "plughost_host": "plughost.testing",
+    },
+}
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_all_is_the_pinned_list(module: str) -> None:
+    assert sorted(sys.modules[module].__all__) == sorted(PUBLIC[module])
+
+
+@pytest.mark.parametrize("module", sorted(PUBLIC))
+def test_each_name_is_the_object_its_home_defines(module: str) -> None:
+    for name, home in PUBLIC[module].items():
+        value = getattr(sys.modules[module], name)
+        if home is None:
+            continue
+        __import__(home)
+        assert value is getattr(sys.modules[home], name), f"{module}.{name}"
+        assert getattr(value, "__module__", home) == home, f"{module}.{name}"
+
+
+def test_each_name_imports_alone_in_a_fresh_interpreter() -> None:
+    # `from plughost import X` as the first thing a program does, for every X,
+    # each in its own interpreter so that no earlier import hides a missing one.
+    names = [(m, n) for m, table in PUBLIC.items() for n in table]
+    code = textwrap.dedent(
+        """
+        import importlib, json, sys
+        out = []
+        for module, name in json.loads(sys.argv[1]):
+            value = getattr(importlib.import_module(module), name)
+            again = getattr(importlib.import_module(module), name)
+            out.append([module, name, value is again, type(value).__name__])
+        print(json.dumps(out))
+        """
+    )
+    for module, name in names:
+        result = subprocess.run(
+            [sys.executable, "-c", code, json.dumps([[module, name]])],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        ((_, _, same, _),) = json.loads(result.stdout)
+        assert same, f"{module}.{name}"
+
+
+def test_the_worker_module_runs_the_worker_server() -> None:
+    from plughost._runtime import server
+
+    assert vars(plughost.worker)["main"] is server.main
