@@ -36,7 +36,6 @@ PINNED_LONG_MODULES: dict[str, str] = {
     "plughost._cli.commands": "one module per command group: not split yet",
     "plughost._cli.completion": "the shells' scripts apart from the answers: not split yet",
     "plughost._cli.main": "the parser apart from console and main: not split yet",
-    "plughost._manage.verify": "the hash cache apart from the checks: not split yet",
     "plughost._host": "Host still loads and starts workers itself; the runtime interface splits it",
     "plughost._runtime.server": "the worker server; split with the runtime interface",
     "plughost._runtime.client": "WorkerProcess; split by concern with the runtime interface",
