@@ -417,7 +417,7 @@ def _cmd_new(args: argparse.Namespace, out: Output) -> int:
 
 
 def _cmd_completion(args: argparse.Namespace, out: Output) -> int:
-    from .completion import script
+    from .completion_scripts import script
 
     out.write(script(args.shell).rstrip("\n"))
     return EXIT_OK
