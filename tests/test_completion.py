@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from plughost._cli import arguments as _arguments
 from plughost._cli import completion as _completion
 from plughost._cli import completion_data as _completion_data
 from plughost._cli import completion_scripts as _scripts
-from plughost._cli import main as _cli
 from plughost._cli.completion import is_safe
 from plughost._discovery import index as _index
 from plughost._discovery import records as _records
@@ -467,7 +467,7 @@ def test_a_damaged_index_or_records_file_is_no_error(checked: PluginEnv) -> None
 
 def test_the_subcommand_table_is_the_parser() -> None:
     """``_completion.SUBCOMMANDS`` says what the argparse parser of ``_cli`` says."""
-    parser = _cli._build_parser()
+    parser = _arguments.build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "action"]
     choices = sub.choices
     assert isinstance(choices, dict)
