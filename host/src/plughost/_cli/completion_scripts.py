@@ -8,7 +8,16 @@ answers so that a TAB never loads them.
 
 from __future__ import annotations
 
-__all__ = ["script"]
+from typing import TYPE_CHECKING
+
+from .output import EXIT_OK
+
+if TYPE_CHECKING:
+    import argparse
+
+    from .output import Output
+
+__all__ = ["completion_command", "script"]
 
 _BASH = """\
 # bash completion for plughost, from `plughost completion bash`.
@@ -79,3 +88,9 @@ _SCRIPTS = {"bash": _BASH, "zsh": _ZSH, "fish": _FISH}
 def script(shell: str) -> str:
     """The completion script for ``shell`` (one of :data:`SHELLS`)."""
     return _SCRIPTS[shell]
+
+
+def completion_command(args: argparse.Namespace, out: Output) -> int:
+    """``plughost completion SHELL``: print the shell's script."""
+    out.write(script(args.shell).rstrip("\n"))
+    return EXIT_OK
