@@ -271,3 +271,10 @@ def test_the_checker_sees_what_it_should() -> None:
     )
     assert MODULES["plughost.__main__"].imports
     assert any(size > 0 for _, size in _classes(MODULES["plughost._host"].tree))
+
+
+def test_the_architecture_doc_lists_every_module() -> None:
+    """docs/architecture.md names each module by its path, so a newcomer finds it."""
+    doc = (PACKAGE.parent.parent.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    paths = [m.path.relative_to(PACKAGE).as_posix() for m in MODULES.values()]
+    assert [p for p in paths if f"`{p}`" not in doc] == []
