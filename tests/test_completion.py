@@ -21,9 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from plughost._cli import arguments as _arguments
 from plughost._cli import completion as _completion
 from plughost._cli import completion_data as _completion_data
-from plughost._cli import main as _cli
+from plughost._cli import completion_scripts as _scripts
 from plughost._cli.completion import is_safe
 from plughost._discovery import index as _index
 from plughost._discovery import records as _records
@@ -131,7 +132,7 @@ def checked(plugin_env: PluginEnv) -> PluginEnv:
 def test_each_shell_has_a_script_that_asks_plughost(clean_env: PluginEnv, shell: str) -> None:
     result = clean_env.plughost("completion", shell)
     assert result.returncode == 0, result
-    assert result.stdout == _completion.script(shell)
+    assert result.stdout == _scripts.script(shell)
     assert f"command plughost __complete {shell} " in result.stdout
     # No word of the command line or of a candidate is ever evaluated as shell code.
     code = "\n".join(x for x in result.stdout.splitlines() if not x.lstrip().startswith("#"))
@@ -156,7 +157,7 @@ def test_the_readme_installs_what_plughost_prints(clean_env: PluginEnv) -> None:
             stdin=subprocess.DEVNULL,
         )
         assert result.returncode == 0, result
-        assert (clean_env.home / saved).read_text(encoding="utf-8") == _completion.script(shell)
+        assert (clean_env.home / saved).read_text(encoding="utf-8") == _scripts.script(shell)
 
 
 def test_an_unknown_shell_is_a_usage_error(clean_env: PluginEnv) -> None:
@@ -168,7 +169,7 @@ def test_an_unknown_shell_is_a_usage_error(clean_env: PluginEnv) -> None:
 
 def test_the_zsh_and_fish_scripts_send_the_words_up_to_the_cursor() -> None:
     """The exact words each script passes: the protocol tests below send the same."""
-    zsh, fish = _completion.script("zsh"), _completion.script("fish")
+    zsh, fish = _scripts.script("zsh"), _scripts.script("fish")
     assert 'command plughost __complete zsh "${(@)words[2,CURRENT]}"' in zsh
     assert zsh.startswith("#compdef plughost\n")
     assert "compadd -- " in zsh and "_files" in zsh
@@ -466,7 +467,7 @@ def test_a_damaged_index_or_records_file_is_no_error(checked: PluginEnv) -> None
 
 def test_the_subcommand_table_is_the_parser() -> None:
     """``_completion.SUBCOMMANDS`` says what the argparse parser of ``_cli`` says."""
-    parser = _cli._build_parser()
+    parser = _arguments.build_parser()
     (sub,) = [a for a in parser._actions if a.dest == "action"]
     choices = sub.choices
     assert isinstance(choices, dict)

@@ -1,4 +1,4 @@
-"""The commands of the ``plughost`` console script, one function each.
+"""The commands on plugins (``list``, ``info``, ``check``, ``run``), and every handler.
 
 Each takes the parsed arguments and the CLI's output, and returns an exit
 code; errors are raised and turned into one line by ``_cli.main``.
@@ -8,23 +8,19 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .._terminal import cut, dumps, one_line, show_value, terminal_width
-from .output import (
-    EXIT_FAILED,
-    EXIT_OK,
-    EXIT_UNAVAILABLE,
-    Output,
-    UsageError,
-    configure_logging,
-)
+from .._terminal import cut, one_line, show_value, terminal_width
+from . import environment
+from .completion_scripts import completion_command
+from .config_command import config_command
+from .context import check_name, host_from
+from .new_project import new_project
+from .output import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, Output, configure_logging
 
 if TYPE_CHECKING:
-    from .._host import Host, PluginInfo
-    from .._policy.config import Policy
+    from .._host import PluginInfo
 
 __all__ = ["HANDLERS"]
 
@@ -36,27 +32,12 @@ _CELL = 40
 _SUMMARY = 80
 
 
-def _policy(args: argparse.Namespace) -> Policy:
-    from .._policy.config import load_policy
-
-    policy = load_policy(no_plugins=bool(getattr(args, "no_plugins", False)))
-    for warning in policy.warnings:
-        log.warning("%s", warning)
-    return policy
-
-
-def _host(args: argparse.Namespace) -> Host:
-    from .._host import Host
-
-    return Host(policy=_policy(args), refresh=bool(getattr(args, "refresh", False)))
-
-
 def _cmd_list(args: argparse.Namespace, out: Output) -> int:
     from .._manage.interrupted import interrupted_install_warning
 
     if warning := interrupted_install_warning():
         log.warning("%s", warning)
-    plugins = _host(args).plugins()
+    plugins = host_from(args).plugins()
     if args.__dict__.get("json"):
         out.json([p.to_dict() for p in plugins])
         return EXIT_OK
@@ -91,8 +72,8 @@ def _cmd_list(args: argparse.Namespace, out: Output) -> int:
 def _cmd_info(args: argparse.Namespace, out: Output) -> int:
     from .._discovery.states import PluginState
 
-    _check_name(args.name)
-    host = _host(args)
+    check_name(args.name)
+    host = host_from(args)
     info = host.info(args.name)
     if info.state is PluginState.UNCHECKED or (info.state is PluginState.OK and not info.manifest):
         out.shield()
@@ -165,9 +146,9 @@ def _print_info(out: Output, info: PluginInfo) -> None:
 
 def _cmd_check(args: argparse.Namespace, out: Output) -> int:
     for name in args.names:
-        _check_name(name)
+        check_name(name)
     out.shield()
-    results = _host(args).check(
+    results = host_from(args).check(
         args.names or None, isolated=args.isolated, start_timeout=args.timeout
     )
     if args.__dict__.get("json"):
@@ -193,13 +174,13 @@ def _cmd_check(args: argparse.Namespace, out: Output) -> int:
 def _cmd_run(args: argparse.Namespace, out: Output) -> int:
     from .runargs import host_flags, parse_command_line
 
-    _check_name(args.name)
+    check_name(args.name)
     prog = f"plughost run {args.name}"
     isolated, timeout = host_flags(args.rest, prog)
     isolated = isolated or args.isolated or timeout is not None or args.timeout is not None
     timeout = timeout or args.timeout
     out.shield()
-    host = _host(args)
+    host = host_from(args)
     with host.load(args.name, isolated=isolated or None, timeout=timeout) as plugin:
         request = parse_command_line(plugin.manifest, list(args.rest), prog=prog)
         out.as_json = out.as_json or request.as_json
@@ -239,201 +220,17 @@ def _format_result(value: object) -> str:
     return item(value)
 
 
-def _check_name(name: str) -> None:
-    """Refuse a plugin name that no entry point could have, before discovery."""
-    from .._discovery.names import NAME_RULE, is_plugin_name
-
-    if not is_plugin_name(name):
-        shown = repr(name if len(name) <= 40 else name[:37] + "...")
-        raise UsageError(
-            f"{shown} is not a plugin name ({NAME_RULE}); run `plughost list` to see the"
-            " installed plugins"
-        )
-
-
-def _cmd_config(args: argparse.Namespace, out: Output) -> int:
-    from .._discovery.records import default_cache_dir
-    from .._policy.config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT, PluginPolicy
-
-    policy = _policy(args)
-    if args.what == "path":
-        out.json(str(policy.path), indent=None) if out.as_json else out.write(str(policy.path))
-        return EXIT_OK
-    cache = default_cache_dir()
-    builtin = "built-in default"
-
-    def source(key: str) -> str:
-        return policy.sources.get(key, builtin)
-
-    def names(values: frozenset[str]) -> str:
-        return ", ".join(sorted(values)) or "none"
-
-    seconds = {
-        "timeout": policy.timeout or DEFAULT_CALL_TIMEOUT,
-        "start_timeout": policy.start_timeout or DEFAULT_START_TIMEOUT,
-    }
-    rows: list[tuple[str, str, object, str]] = [
-        (
-            "allow",
-            "all distributions" if policy.allow is None else names(policy.allow),
-            None if policy.allow is None else sorted(policy.allow),
-            source("allow"),
-        ),
-        ("disable", names(policy.disable), sorted(policy.disable), source("disable")),
-        ("isolate", names(policy.isolate), sorted(policy.isolate), source("isolate")),
-        ("verify", show_value(policy.verify), policy.verify, source("verify")),
-        *((k, f"{v:g} s", v, source(k)) for k, v in seconds.items()),
-    ]
-    cache_source = "PLUGHOST_CACHE_DIR" if os.environ.get("PLUGHOST_CACHE_DIR") else builtin
-    if out.as_json:
-        data = policy.to_dict()
-        data["cache_dir"] = {"path": str(cache), "source": cache_source}
-        data["effective"] = {k: {"value": v, "source": src} for k, _, v, src in rows}
-        out.json(data)
-        return EXIT_OK
-    state = "" if policy.file_exists else " (does not exist; built-in defaults apply)"
-    out.write(f"config file:     {policy.path}{state}")
-    out.write(f"cache directory: {cache}  ({cache_source})")
-    for key, shown, _, src in rows:
-        out.write(f"{key + ':':<17}{one_line(shown)}  ({src})")
-    defaults = PluginPolicy().to_dict()
-    for name, plugin in sorted(policy.plugins.items()):
-        out.write(f"[plugins.{name}]")
-        for key, value in plugin.to_dict().items():
-            if key == "settings":
-                for k, v in value.items():
-                    out.write(f"  {k} = {dumps(v)}  (for the plugin)")
-            elif value != defaults[key]:
-                out.write(f"  {key} = {dumps(value)}")
-    return EXIT_OK
-
-
-def _cmd_install(args: argparse.Namespace, out: Output) -> int:
-    from .manage import install_command
-
-    try:
-        return install_command(args, out)
-    finally:
-        _refresh_index(args)
-
-
-def _cmd_upgrade(args: argparse.Namespace, out: Output) -> int:
-    from .manage import upgrade_command
-
-    try:
-        return upgrade_command(args, out)
-    finally:
-        _refresh_index(args)
-
-
-def _cmd_uninstall(args: argparse.Namespace, out: Output) -> int:
-    from .manage import uninstall_command
-
-    try:
-        return uninstall_command(args, out)
-    finally:
-        _refresh_index(args)
-
-
-def _cmd_freeze(args: argparse.Namespace, out: Output) -> int:
-    from .manage import freeze_command
-
-    return freeze_command(args, out)
-
-
-def _refresh_index(args: argparse.Namespace) -> None:
-    """After pip changed the environment, rebuild the discovery index now."""
-    from .._host import Host
-
-    try:
-        Host(policy=_policy(args), refresh=True).names()
-    except Exception as exc:
-        log.debug("could not refresh the discovery index: %s", exc)
-
-
-def _cmd_verify(args: argparse.Namespace, out: Output) -> int:
-    for name in args.names:
-        _check_name(name)
-    results = _host(args).verify(args.names or None)
-    if out.as_json:
-        out.json([{"plugins": plugins, **report.to_dict()} for plugins, report in results])
-    else:
-        if not results:
-            out.write("no plugin distributions to verify")
-        for plugins, report in results:
-            verdict = "ok" if report.ok else "MODIFIED"
-            out.write(
-                f"{report.distribution} {report.version} ({', '.join(plugins)}): {verdict},"
-                f" {report.files_checked} files checked"
-            )
-            for problem in report.problems:
-                out.write(f"  {problem.describe()}")
-    return EXIT_OK if all(report.ok for _, report in results) else EXIT_FAILED
-
-
-def _warn_if_taken(args: argparse.Namespace) -> None:
-    """A new plugin named like an installed one would conflict with it once installed."""
-    try:
-        taken = _host(args).info(args.name)
-    except Exception:  # not installed (or discovery failed): nothing to warn of
-        return
-    provider = f"by {taken.distribution} {taken.version}" if taken.distribution else "already"
-    log.warning(
-        "a plugin named %r is installed %s; once this project is installed too, neither"
-        " loads (a conflict): choose another name, or uninstall the other first",
-        args.name,
-        provider,
-    )
-
-
-def _cmd_new(args: argparse.Namespace, out: Output) -> int:
-    import os
-    from pathlib import Path
-
-    from .._manage.scaffold import scaffold
-
-    directory = Path(args.directory) if args.directory else None
-    files = scaffold(args.name, directory)
-    target = (directory or Path(f"plughost-{args.name}")).resolve()
-    _warn_if_taken(args)
-    if out.as_json:
-        out.json({"directory": str(target), "files": [str(f) for f in files]})
-        return EXIT_OK
-    try:
-        shown = os.path.relpath(target)
-    except ValueError:
-        shown = str(target)
-    if shown.startswith(".."):
-        shown = str(target)
-    package = "plughost_" + args.name.replace("-", "_")
-    out.write(f"created {shown}/ ({len(files)} files) for the plugin {args.name!r}")
-    out.write("next steps:")
-    out.write(f"  cd {shown}")
-    out.write('  python -m pip install -e ".[test]"')
-    out.write("  python -m pytest                      # or: nox")
-    out.write(f"  plughost run {args.name} hello")
-    out.write(f"edit src/{package}/__init__.py to write your commands; see README.md to publish")
-    return EXIT_OK
-
-
-def _cmd_completion(args: argparse.Namespace, out: Output) -> int:
-    from .completion import script
-
-    out.write(script(args.shell).rstrip("\n"))
-    return EXIT_OK
-
-
 HANDLERS: dict[str, Callable[[argparse.Namespace, Output], int]] = {
-    "new": _cmd_new,
-    "verify": _cmd_verify,
-    "install": _cmd_install,
-    "upgrade": _cmd_upgrade,
-    "uninstall": _cmd_uninstall,
-    "freeze": _cmd_freeze,
-    "config": _cmd_config,
+    "new": new_project,
+    "verify": environment.verify,
+    "install": environment.install,
+    "upgrade": environment.upgrade,
+    "uninstall": environment.uninstall,
+    "freeze": environment.freeze,
+    "config": config_command,
     "list": _cmd_list,
     "info": _cmd_info,
     "run": _cmd_run,
     "check": _cmd_check,
-    "completion": _cmd_completion,
+    "completion": completion_command,
 }

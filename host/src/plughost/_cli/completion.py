@@ -1,7 +1,7 @@
 """Shell completion: what may come next on a ``plughost`` command line.
 
-The completion scripts (``plughost completion bash|zsh|fish``, at the end
-of this module) are small: at every TAB they run
+The completion scripts (``plughost completion bash|zsh|fish``, in
+``completion_scripts``) are small: at every TAB they run
 
     plughost __complete SHELL WORD... CURRENT
 
@@ -41,7 +41,7 @@ from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 if TYPE_CHECKING:
     from .output import Output
 
-__all__ = ["FILES", "SHELLS", "SUBCOMMANDS", "answer", "complete", "is_safe", "script"]
+__all__ = ["FILES", "SHELLS", "SUBCOMMANDS", "answer", "complete", "is_safe"]
 
 #: The shells the scripts are written for.
 SHELLS = ("bash", "zsh", "fish")
@@ -364,73 +364,3 @@ def _after_plugin(
 # through eval, and reads one candidate a line: no word of the command line
 # or of a candidate is ever run as shell code. Each asks the `plughost` on
 # PATH.
-
-_BASH = """\
-# bash completion for plughost, from `plughost completion bash`.
-# Load it from ~/.bashrc with:  eval "$(plughost completion bash)"
-_plughost_complete() {
-    local line
-    COMPREPLY=()
-    while IFS= read -r line; do
-        if [[ $line == :files ]]; then
-            # A file name: let readline complete it.
-            compopt -o default 2>/dev/null
-            COMPREPLY=()
-            return 0
-        fi
-        COMPREPLY+=("$line")
-    done < <(command plughost __complete bash "${COMP_WORDS[@]:1:COMP_CWORD}" 2>/dev/null)
-}
-complete -F _plughost_complete plughost
-"""
-
-_ZSH = """\
-#compdef plughost
-# zsh completion for plughost, from `plughost completion zsh`. Save it as
-# _plughost in a folder of $fpath before compinit runs, or load it after
-# compinit from ~/.zshrc with:  eval "$(plughost completion zsh)"
-_plughost() {
-    local reply
-    local -a candidates
-    reply="$(command plughost __complete zsh "${(@)words[2,CURRENT]}" 2>/dev/null)"
-    candidates=("${(@f)reply}")
-    candidates=("${(@)candidates:#}")
-    (( ${#candidates} )) || return 1
-    if [[ ${candidates[1]} == :files ]]; then
-        _files
-    else
-        compadd -- "${candidates[@]}"
-    fi
-}
-if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then
-    _plughost "$@"
-else
-    compdef _plughost plughost
-fi
-"""
-
-_FISH = """\
-# fish completion for plughost, from `plughost completion fish`. Save it as
-# ~/.config/fish/completions/plughost.fish, or load it with:
-#   plughost completion fish | source
-function __plughost_complete
-    set -l words (commandline -xpc 2>/dev/null; or commandline -opc)
-    set -e words[1]
-    set -l current (commandline -ct)
-    set -l candidates (command plughost __complete fish $words "$current" 2>/dev/null)
-    set -q candidates[1]; or return
-    if test "$candidates[1]" = :files
-        __fish_complete_path "$current"
-    else
-        printf '%s\\n' $candidates
-    end
-end
-complete -c plughost -f -a '(__plughost_complete)'
-"""
-
-_SCRIPTS = {"bash": _BASH, "zsh": _ZSH, "fish": _FISH}
-
-
-def script(shell: str) -> str:
-    """The completion script for ``shell`` (one of :data:`SHELLS`)."""
-    return _SCRIPTS[shell]

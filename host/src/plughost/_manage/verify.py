@@ -12,24 +12,19 @@ only read, wherever RECORD points; no plugin code is imported.
 
 from __future__ import annotations
 
-import base64
 import csv
 import hashlib
 import hmac
 import io
-import logging
 import os
-import re
 import stat
 import sys
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from email.parser import HeaderParser
-from pathlib import Path
 from typing import Any
 
-from .._discovery.cachefile import read_json, write_json
+from .digest_cache import ACCEPTED, VerifyCache, decode_digest, normal_path, stat_key
 
 __all__ = [
     "MISMATCH_KINDS",
@@ -42,22 +37,13 @@ __all__ = [
     "verify_distribution",
 ]
 
-log = logging.getLogger(__name__)
-
 #: Kinds of problem that make a distribution fail verification.
 MISMATCH_KINDS = frozenset({"changed", "missing", "unverifiable"})
 #: Kinds of problem that are reported but do not make it fail.
 WARNING_KINDS = frozenset({"executable-pth", "shared"})
 
-# sha256 or stronger, as the wheel specification asks (md5 and sha1 are refused).
-_STRONG = ("sha256", "sha384", "sha512", "sha3_256", "sha3_384", "sha3_512", "blake2b", "blake2s")
-_ACCEPTED = {a: hashlib.new(a).digest_size for a in _STRONG if a in hashlib.algorithms_available}
 _SELF = ("RECORD", "RECORD.jws", "RECORD.p7s")  # RECORD cannot hold their hashes
-_DIGEST = re.compile(r"[A-Za-z0-9_-]+")
 _LIMIT = 64 << 20
-#: The largest verify cache file read for one distribution.
-_CACHE_LIMIT = 256 << 20
-_Key = tuple[int, int, int, int]
 
 
 def _one_line(text: str) -> str:
@@ -114,102 +100,6 @@ class DistVerification:
         """The JSON data printed by ``plughost verify --json``."""
         problems = [p.to_dict() for p in self.problems]
         return {**asdict(self), "ok": self.ok, "problems": problems}
-
-
-def _key(st: os.stat_result) -> _Key:
-    # ctime and inode too: an edit whose mtime is put back (touch -r) moves the ctime.
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
-
-
-class VerifyCache:
-    """Digests of files already read, so that unchanged files are not read again.
-
-    Kept in ``directory`` (in memory only when it is None) as one JSON file
-    per distribution (``path_for``), so that verifying a small distribution
-    never loads the digests of a large one. Entries are keyed on a file's
-    absolute path, size, mtime, ctime and inode. A file changed less than
-    ``settle`` seconds ago is not remembered: a write within the same
-    timestamp tick would go unseen. A damaged file is ignored, an entry of
-    the wrong shape never trusted, and writes are atomic. ``hits`` counts
-    digests taken from the cache, ``reads`` the files read.
-    """
-
-    def __init__(self, directory: str | os.PathLike[str] | None, *, settle: float = 1.0) -> None:
-        self.directory = None if directory is None else Path(directory)
-        self.settle_ns = int(settle * 1e9)
-        self.hits = self.reads = 0
-        self._shards: dict[str, dict[str, tuple[_Key, str, bytes]]] = {}
-        self._dirty: set[str] = set()
-
-    def path_for(self, dist_path: str | os.PathLike[str]) -> Path | None:
-        """The file that holds the digests of the distribution at ``dist_path``."""
-        if self.directory is None:
-            return None
-        name = hashlib.sha256(_normal(dist_path).encode("utf-8", "surrogateescape")).hexdigest()
-        return self.directory / f"verify-{name[:32]}.json"
-
-    def _shard(self, dist: str) -> dict[str, tuple[_Key, str, bytes]]:
-        if dist not in self._shards:
-            path = self.path_for(dist)
-            self._shards[dist] = {} if path is None else _read_cache(path, dist)
-        return self._shards[dist]
-
-    def _lookup(self, dist: str, path: str, st: os.stat_result, algorithm: str) -> bytes | None:
-        entry = self._shard(dist).get(path)
-        if entry is None or entry[:2] != (_key(st), algorithm):
-            return None
-        self.hits += 1
-        return entry[2]
-
-    def _store(self, dist: str, path: str, st: os.stat_result, algo: str, digest: bytes) -> None:
-        if time.time_ns() - max(st.st_mtime_ns, st.st_ctime_ns) >= self.settle_ns:
-            self._shard(dist)[path] = (_key(st), algo, digest)
-            self._dirty.add(dist)
-
-    def save(self) -> None:
-        """Write what was learnt, atomically; failures only log."""
-        for dist in sorted(self._dirty):
-            path = self.path_for(dist)
-            if path is None:
-                continue
-            files = {p: [*k, a, _b64(d)] for p, (k, a, d) in self._shards[dist].items()}
-            write_json(path, {"format": 1, "distribution": dist, "files": files})
-        self._dirty.clear()
-
-
-def _read_cache(path: Path, dist: str) -> dict[str, tuple[_Key, str, bytes]]:
-    data = read_json(path, _CACHE_LIMIT, "the verify cache")
-    ours = isinstance(data, dict) and data.get("format") == 1
-    files = data.get("files") if ours and data.get("distribution") == dist else None
-    if not isinstance(files, dict):
-        if data is not None:
-            log.debug("ignoring the verify cache %s: not of this distribution's shape", path)
-        return {}
-    entries = ((p, _cache_entry(item)) for p, item in files.items())
-    return {p: entry for p, entry in entries if entry is not None}
-
-
-def _b64(digest: bytes) -> str:
-    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
-
-def _cache_entry(item: object) -> tuple[_Key, str, bytes] | None:
-    if not isinstance(item, list) or len(item) != 6:
-        return None
-    size, mtime, ctime, ino, algorithm, text = item
-    if not all(type(n) is int and n >= 0 for n in (size, mtime, ctime, ino)):
-        return None
-    if not isinstance(algorithm, str) or algorithm not in _ACCEPTED or not isinstance(text, str):
-        return None
-    digest = _decode(algorithm, text)
-    return None if digest is None else ((size, mtime, ctime, ino), algorithm, digest)
-
-
-def _decode(algorithm: str, text: str) -> bytes | None:
-    if not _DIGEST.fullmatch(text) or len(text) % 4 == 1:
-        return None
-    digest = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    return digest if len(digest) == _ACCEPTED[algorithm] else None
 
 
 @dataclass(frozen=True)
@@ -306,9 +196,9 @@ def _parse_row(row: list[str], n: int, site: str, own: set[str]) -> _Entry | Fil
         algorithm = algorithm.lower()
         if not sep or not algorithm or not value:
             return bad("the hash is not algorithm=digest")
-        if algorithm not in _ACCEPTED:
+        if algorithm not in ACCEPTED:
             return bad(f"{algorithm!r} hashes are not accepted (sha256 or stronger)")
-        digest = _decode(algorithm, value)
+        digest = decode_digest(algorithm, value)
         if digest is None:
             return bad(f"{value!r} is not a {algorithm} digest")
     if size_field:
@@ -328,7 +218,7 @@ def _hash_file(path: str, algorithm: str) -> tuple[bytes, os.stat_result | None]
         while chunk := f.read(1 << 20):
             h.update(chunk)
         after = os.fstat(f.fileno())
-    return h.digest(), (after if _key(before) == _key(after) else None)
+    return h.digest(), (after if stat_key(before) == stat_key(after) else None)
 
 
 def _examine(entry: _Entry, dist: str, cache: VerifyCache | None) -> FileProblem | None:
@@ -342,7 +232,7 @@ def _examine(entry: _Entry, dist: str, cache: VerifyCache | None) -> FileProblem
         if entry.size not in (None, st.st_size):
             detail = f"size {st.st_size}, RECORD says {entry.size}"
             return FileProblem(entry.shown, "changed", detail)
-        digest = cache._lookup(dist, entry.full, st, entry.algorithm) if cache else None
+        digest = cache.lookup(dist, entry.full, st, entry.algorithm) if cache else None
         if digest is None:
             hashed = _hash_file(entry.full, entry.algorithm)
             if hashed is None:
@@ -351,7 +241,7 @@ def _examine(entry: _Entry, dist: str, cache: VerifyCache | None) -> FileProblem
             if cache is not None:
                 cache.reads += 1
                 if stable is not None:
-                    cache._store(dist, entry.full, stable, entry.algorithm, digest)
+                    cache.store(dist, entry.full, stable, entry.algorithm, digest)
     except (FileNotFoundError, NotADirectoryError):
         return FileProblem(entry.shown, "missing", "listed in RECORD, not on disk")
     except OSError as exc:
@@ -425,10 +315,6 @@ def _record_paths(dist_path: str, names: set[str]) -> list[str]:
     ]
 
 
-def _normal(path: str | os.PathLike[str]) -> str:
-    return os.path.normpath(os.path.abspath(os.fspath(path)))
-
-
 def verify_distribution(
     dist_path: str | os.PathLike[str],
     *,
@@ -441,12 +327,12 @@ def verify_distribution(
     distributions; a file that their RECORD lists too is ``shared`` (only
     their RECORD is read). Never raises for what it finds on disk.
     """
-    dist_path = _normal(dist_path)
+    dist_path = normal_path(dist_path)
     site = os.path.dirname(dist_path)
     entries, problems = _read_record(dist_path)
     base_names = {os.path.basename(e.full) for e in entries}
     owners: dict[str, list[str]] = {}
-    for other in sorted({_normal(o) for o in others or ()} - {dist_path}):
+    for other in sorted({normal_path(o) for o in others or ()} - {dist_path}):
         for path in _record_paths(other, base_names):
             owners.setdefault(path, []).append(other)
     labels: dict[str, str] = {}
@@ -474,7 +360,7 @@ def first_mismatch(
     ``verify_distribution(dist_path).ok`` holds.
     """
     try:
-        return next(_mismatches(_normal(dist_path), cache), None)
+        return next(_mismatches(normal_path(dist_path), cache), None)
     finally:
         if cache is not None:
             cache.save()
@@ -484,7 +370,7 @@ def installed_dist_infos(paths: Iterable[str] | None = None) -> list[str]:
     """The ``*.dist-info`` directories in ``paths`` (default: ``sys.path``), in order."""
     found: dict[str, None] = {}
     for entry in sys.path if paths is None else paths:
-        directory = _normal(entry or ".")
+        directory = normal_path(entry or ".")
         try:
             names = sorted(os.listdir(directory))
         except OSError:
