@@ -3,7 +3,8 @@
 Every module is parsed with :mod:`ast` (nothing is imported): no module over
 400 lines, no class over 250, no import cycle between modules (imports inside
 functions count too), no module importing another module's private names,
-and every module in a stage folder or on a short list of top-level ones.
+and every module in a stage folder or on a short list of top-level ones, and
+no module importing from a stage that comes after its own.
 """
 
 from __future__ import annotations
@@ -261,6 +262,43 @@ def test_no_import_cycle_between_modules() -> None:
     cycles = [" -> ".join(group) for group in _cycles(graph)]
     assert [c for c in cycles if c not in PINNED_CYCLES] == []
     assert sorted(set(PINNED_CYCLES) - set(cycles)) == [], "fixed: drop the pin"
+
+
+#: The order of the stages: a module imports from its own stage and from
+#: stages of a lower rank only. _manage stands beside _runtime: neither
+#: imports the other. What every stage may use is in SHARED.
+RANKS = {
+    "_discovery": 0,
+    "_contract": 1,
+    "_policy": 2,
+    "_runtime": 3,
+    "_manage": 3,
+    "_host": 4,
+    "_cli": 5,
+}
+SHARED = {"plughost", "plughost._errors", "plughost._terminal"}
+
+
+def _stage(name: str) -> str | None:
+    part = name.split(".")[1] if name.count(".") else ""
+    return part if part in RANKS else None
+
+
+def test_the_arrows_between_stages_run_one_way() -> None:
+    """discovery -> contract -> policy -> runtime (and manage) -> Host -> cli, never back."""
+    backwards = sorted(
+        f"{name} -> {target}"
+        for name, m in MODULES.items()
+        if (own := _stage(name)) is not None
+        for target in m.imports
+        if target not in SHARED
+        and (theirs := _stage(target)) is not None
+        and theirs != own
+        and RANKS[theirs] >= RANKS[own]
+    )
+    assert backwards == []
+    assert _stage("plughost._cli.main") == "_cli" and _stage("plughost._host") == "_host"
+    assert "plughost._host" in MODULES["plughost._cli.context"].imports  # the check sees edges
 
 
 def test_the_checker_sees_what_it_should() -> None:

@@ -14,8 +14,8 @@ import pytest
 
 import plughost
 from plughost import Plugin, command
+from plughost._contract.reserved import HOST_PLUGIN_KEYS
 from plughost._contract.validation import RESERVED_OPTIONS, validate_plugin_class
-from plughost._policy.config import HOST_PLUGIN_KEYS
 
 #: The start of the list of supported types that the fixes name.
 SUPPORTED = "str, int, float, bool, Literal[...], list[...] of those"

@@ -24,11 +24,11 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, get_origin
 
-from .._policy.config import HOST_PLUGIN_KEYS
 from .annotation_types import SUPPORTED, Unsupported, annotation_name, type_spec
 from .docstrings import ATTRIBUTES_SECTIONS, attribute_docs, param_help
 from .manifest import SETTING_NAME, SettingSpec
 from .plugin import SETTINGS_CLASS
+from .reserved import HOST_PLUGIN_KEYS
 from .untrusted import NotPlain, class_name, describe_exception, plain, safe_repr, type_name
 
 __all__ = ["declared_settings"]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .._contract.reserved import HOST_PLUGIN_KEYS
 from .._discovery.cachefile import NotARegularFile, read_bounded
 from .._discovery.names import NAME_RULE, is_plugin_name
 from .._errors import PlughostError
@@ -42,19 +43,6 @@ DEFAULT_START_TIMEOUT = 20.0
 DEFAULT_CALL_TIMEOUT = 300.0
 
 _HOST_KEYS = {"allow", "disable", "isolate", "verify", "timeout", "start_timeout", "plugins"}
-#: The keys of ``[plugins.NAME]`` that plughost reads itself; the others are
-#: the plugin's settings, so no plugin may declare a setting of these names.
-HOST_PLUGIN_KEYS = frozenset(
-    {
-        "distribution",
-        "enabled",
-        "isolate",
-        "python",
-        "command",
-        "timeout",
-        "start_timeout",
-    }
-)
 
 
 class ConfigError(PlughostError):
