@@ -44,7 +44,7 @@ PUBLIC: dict[str, dict[str, str | None]] = {
         "Policy": "plughost._policy.config",
         "load_policy": "plughost._policy.config",
         "Host": "plughost._host",
-        "PluginInfo": "plughost._host",
+        "PluginInfo": "plughost._policy.info",
         "LoadedPlugin": "plughost._runtime.handles",
         "IsolatedPlugin": "plughost._runtime.handles",
         "PluginState": "plughost._discovery.states",

@@ -16,6 +16,7 @@ HOST_PLUGIN_KEYS = frozenset(
         "isolate",
         "python",
         "command",
+        "runtime",
         "timeout",
         "start_timeout",
     }

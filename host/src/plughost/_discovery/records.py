@@ -101,7 +101,7 @@ class CheckRecords:
         Other plughost processes may be writing records at the same time:
         under a lock, the file is read afresh, this record merged in and the
         whole written back atomically, so no one's record is lost. A record
-        that is already there as it is costs no write.
+        that is already there as it is costs neither the lock nor a write.
         """
         entry = {
             "fingerprint": record.fingerprint,
@@ -109,7 +109,10 @@ class CheckRecords:
             "reason": record.reason,
             "manifest": record.manifest,
         }
-        self._load()[key] = entry
+        known = self._load()
+        if known.get(key) == entry:
+            return  # read from the file as it is: no lock, no write
+        known[key] = entry
         with locked(self.path.with_name(self.path.name + ".lock")):
             current = self._read()
             if current.get(key) == entry:

@@ -70,9 +70,12 @@ def default_config_path() -> Path:
 class PluginPolicy:
     """What ``[plugins.NAME]`` says about one plugin.
 
+    ``runtime`` names the way the plugin runs (``"in-process"``,
+    ``"worker"``, ``"executable"``, or another registered runtime); unset,
+    the host chooses from ``isolate``, ``python`` and ``command``.
     ``settings`` holds every key that is not one of the host's own
     (``distribution``, ``enabled``, ``isolate``, ``python``, ``command``,
-    ``timeout``, ``start_timeout``), as written: they are checked against
+    ``runtime``, ``timeout``, ``start_timeout``), as written: they are checked against
     the settings the plugin declares when it loads, and then reach it as
     ``self.settings``.
     """
@@ -82,6 +85,7 @@ class PluginPolicy:
     isolate: bool = False
     python: str | None = None
     command: tuple[str, ...] | None = None
+    runtime: str | None = None
     timeout: float | None = None
     start_timeout: float | None = None
     settings: Mapping[str, Any] = field(default_factory=dict)
@@ -94,6 +98,7 @@ class PluginPolicy:
             "isolate": self.isolate,
             "python": self.python,
             "command": None if self.command is None else list(self.command),
+            "runtime": self.runtime,
             "timeout": self.timeout,
             "start_timeout": self.start_timeout,
             "settings": dict(self.settings),
@@ -220,7 +225,7 @@ class _Reader:
         for key in ("timeout", "start_timeout"):
             if key in data:
                 values[key] = self.seconds(data, key, f"plugins.{name}.{key}")
-        for key in ("distribution", "python"):
+        for key in ("distribution", "python", "runtime"):
             if key in data:
                 values[key] = self.text(data, key, f"plugins.{name}.{key}")
         if "command" in data:
@@ -238,6 +243,14 @@ class _Reader:
             values["command"] = tuple(command)
         if "python" in values and "command" in values:
             raise self.fail(where, "sets both python and command", "keep one of them")
+        if values.get("runtime") == "in-process":
+            elsewhere = [k for k in ("isolate", "python", "command") if values.get(k)]
+            if elsewhere:
+                raise self.fail(
+                    where,
+                    f'sets runtime = "in-process" and {elsewhere[0]}, which runs it elsewhere',
+                    "keep one of them",
+                )
         settings = {k: v for k, v in data.items() if k not in HOST_PLUGIN_KEYS}
         for key, value in settings.items():
             _check_setting(self, f"plugins.{name}.{key}", value)

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from .._contract.calls import WrongResult, check_arguments, find_command, normalise_result
 from .._contract.manifest import CommandSpec, Manifest
@@ -24,7 +24,11 @@ from .._contract.untrusted import (
     type_name,
 )
 from .._errors import CommandError, CommandFailed, PluginUnavailable, WorkerCrashed
-from .client import DEFAULT_CALL_TIMEOUT, WorkerProcess
+from .._policy.config import DEFAULT_CALL_TIMEOUT
+
+if TYPE_CHECKING:
+    # The worker client (subprocess, threads) is not needed to run in process.
+    from .client import WorkerProcess
 
 __all__ = ["IsolatedPlugin", "LoadedPlugin"]
 

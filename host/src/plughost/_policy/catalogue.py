@@ -1,0 +1,113 @@
+"""The plugins discovery found, with what the policy decided of each.
+
+A :class:`Catalogue` discovers once, the first time it is asked (through the
+index, or over classes it was given), decides every plugin's state from
+metadata and policy, and finds an entry by name with a suggestion when the
+name is wrong. It imports no plugin code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence, Set
+from pathlib import Path
+
+from .. import API_VERSION, __version__
+from .._discovery.index import discover
+from .._errors import PluginNotFound
+from .config import Policy
+from .decide import Entry, decide
+
+__all__ = ["Catalogue"]
+
+log = logging.getLogger(__name__)
+
+
+class Catalogue:
+    """Every plugin's entry, by name, discovered once.
+
+    ``classes``, when set before the first question, stands in for discovery
+    (a host made from plugin classes).
+    """
+
+    def __init__(
+        self,
+        *,
+        group: str,
+        cache_dir: Path,
+        use_index: bool,
+        refresh: bool,
+        policy: Policy,
+        disable: Set[str],
+        interpreters: Mapping[str, str],
+        executables: Mapping[str, Sequence[str]],
+    ) -> None:
+        self.classes: dict[str, object] | None = None
+        self._group = group
+        self._cache_dir = cache_dir
+        self._use_index = use_index
+        self._refresh = refresh
+        self._policy = policy
+        self._disable = disable
+        self._interpreters = interpreters
+        self._executables = executables
+        self._entries: dict[str, Entry] | None = None
+        self._passed_over: list[Entry] = []
+
+    def entries(self) -> dict[str, Entry]:
+        """The loadable entries by name (discovered and decided on first use)."""
+        if self._entries is not None:
+            return self._entries
+        found = None
+        if self.classes is None:
+            found = discover(
+                self._group,
+                cache_dir=self._cache_dir,
+                use_index=self._use_index,
+                refresh=self._refresh,
+            )
+        decision = decide(
+            found,
+            policy=self._policy,
+            host_version=__version__,
+            api_version=API_VERSION,
+            classes=self.classes,
+            disable=self._disable,
+            interpreters=self._interpreters,
+            executables=self._executables,
+        )
+        self._entries = decision.entries
+        self._passed_over = decision.passed_over
+        if log.isEnabledFor(logging.DEBUG):
+            for entry in self.every():
+                dist = entry.candidate.dist if entry.candidate else None
+                log.debug(
+                    "plugin %r (%s): %s%s",
+                    entry.name,
+                    dist.label() if dist else "no distribution",
+                    entry.state.value,
+                    f": {entry.reason}" if entry.reason else "",
+                )
+        return self._entries
+
+    def every(self) -> list[Entry]:
+        """Every row ``list`` shows: each entry, and each distribution a pin passed over."""
+        rows = [*self.entries().values(), *self._passed_over]
+        rows.sort(key=lambda e: (e.name, not e.loadable))
+        return rows
+
+    def entry(self, name: str) -> Entry:
+        """The entry of plugin ``name``; :class:`plughost.PluginNotFound`, with suggestions."""
+        entries = self.entries()
+        found = entries.get(name)
+        if found is None:
+            import difflib
+
+            raise PluginNotFound(name, difflib.get_close_matches(name, list(entries), n=2))
+        return found
+
+    def chosen(self, names: Sequence[str] | None) -> list[Entry]:
+        """The entries of ``names``, in that order; all of them for None."""
+        if names is None:
+            return list(self.entries().values())
+        return [self.entry(n) for n in names]
