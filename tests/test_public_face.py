@@ -98,3 +98,20 @@ def test_the_worker_module_runs_the_worker_server() -> None:
     from plughost._runtime import server
 
     assert vars(plughost.worker)["main"] is server.main
+
+
+def test_what_a_plugin_imports_of_plughost_costs_no_module_a_bare_interpreter_lacks() -> None:
+    # Every plugin's import runs `from plughost import Plugin, command`: that
+    # may load plughost's own two modules and nothing heavier than `types`.
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "from plughost import Plugin, command\n"
+        "print(' '.join(sorted(set(sys.modules) - before)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    loaded = set(result.stdout.split())
+    assert {"plughost", "plughost._contract", "plughost._contract.plugin"} <= loaded
+    assert not {"typing", "collections", "re", "enum", "functools", "dataclasses"} & loaded

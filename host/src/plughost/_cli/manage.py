@@ -1,6 +1,6 @@
 """``plughost install``, ``upgrade``, ``uninstall`` and ``freeze`` on the command line.
 
-The handlers in :mod:`plughost._commands` call these with the parsed
+The handlers in :mod:`plughost._cli.environment` call these with the parsed
 arguments: each turns them into a call of :mod:`plughost._manage` and its
 outcome into output. Steps and notes go to stderr (nothing but warnings and
 errors with ``--quiet``); stdout gets what happened, once: what was installed

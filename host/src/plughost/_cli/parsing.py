@@ -2,7 +2,7 @@
 
 Both the console script's own parser and the parsers built from a plugin's
 manifest (``plughost run NAME COMMAND ...``) are :class:`Parser`\\ s: an error
-is a :class:`plughost._output.UsageError` (one line, exit status 2) naming
+is a :class:`plughost._cli.output.UsageError` (one line, exit status 2) naming
 the command it happened in; a word that is not one of the choices (a
 subcommand, a plugin's command, a ``Literal`` value) and an option that
 does not exist come with a "did you mean"; and ``-1e3`` or ``-.5`` is a

@@ -95,7 +95,7 @@ class WrongResult(Exception):
 def normalise_result(spec: CommandSpec, value: Any) -> Any:
     """Check a command's result against its declared return type.
 
-    Returns the result as plain JSON data (:func:`plughost._untrusted.plain`:
+    Returns the result as plain JSON data (:func:`plughost._contract.untrusted.plain`:
     tuples become lists, subclasses of built-in types plain copies, and no
     method of the result itself ever runs); raises WrongResult, whose message
     says what came back and what was promised, when it does not fit.

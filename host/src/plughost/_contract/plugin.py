@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, TypeVar, overload
+
+# Every plugin imports this module, so it imports nothing a bare interpreter
+# has not loaded already: not typing, not collections (annotations are
+# strings, and these names are for type checkers alone).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any, TypeVar, overload
+
+    _F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = ["COMMAND_MARK", "SETTINGS_CLASS", "Plugin", "command"]
 
@@ -13,8 +21,6 @@ __all__ = ["COMMAND_MARK", "SETTINGS_CLASS", "Plugin", "command"]
 COMMAND_MARK = "__plughost_command__"
 #: The name of the nested class in which a plugin declares its settings.
 SETTINGS_CLASS = "Settings"
-
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -47,12 +53,13 @@ class Plugin(abc.ABC):  # noqa: B024 - commands, not abstract methods, make a pl
     settings: Mapping[str, Any] = _EMPTY
 
 
-@overload
-def command(func: _F, /) -> _F: ...
+if TYPE_CHECKING:
 
+    @overload
+    def command(func: _F, /) -> _F: ...
 
-@overload
-def command(*, name: str | None = None) -> Callable[[_F], _F]: ...
+    @overload
+    def command(*, name: str | None = None) -> Callable[[_F], _F]: ...
 
 
 def command(func: _F | None = None, /, *, name: str | None = None) -> _F | Callable[[_F], _F]:

@@ -83,6 +83,10 @@ class CheckRecords:
             log.debug("check records %s: %d read", self.path, len(self._data))
         return self._data
 
+    def known(self, key: str) -> bool:
+        """Whether there is a record for ``key`` at all (before a fingerprint is worth taking)."""
+        return key in self._load()
+
     def get(self, key: str, fingerprint: str) -> CheckRecord | None:
         """The record for ``key`` if it was made for this exact fingerprint."""
         entry = self._load().get(key)

@@ -2,12 +2,12 @@
 
 A plugin distribution is one that registers at least one entry point in
 ``plughost.plugins`` (plughost itself never counts). Each is written the way
-``pip freeze`` writes it (:func:`plughost._direct_url.requirement_line`), one
+``pip freeze`` writes it (:func:`plughost._manage.direct_url.requirement_line`), one
 per line, sorted by name, so that ``plughost install -r FILE`` recreates the
 set in another environment (their dependencies follow, as pip resolves them).
 
 It reads the environment through the same child as install
-(:func:`plughost._pip.probe`) and the ``direct_url.json`` files directly; no
+(:func:`plughost._manage.children.probe`) and the ``direct_url.json`` files directly; no
 plugin code is imported.
 """
 

@@ -2,27 +2,27 @@
 
 Everything acts on one interpreter, ``python`` (default: the one running
 plughost; a venv, a user install and pipx all work), and every look at it is
-a child process (:mod:`plughost._pip`).
+a child process (:mod:`plughost._manage.children`).
 
 1. *Probe* the environment: distributions, install scheme, site folders.
-   Gather what was asked (:mod:`plughost._specs`: specs, requirements files,
+   Gather what was asked (:mod:`plughost._manage.specs`: specs, requirements files,
    options) and refuse a spec naming plughost, or a plugin instead of its
    distribution.
-2. *Lock* the environment (:func:`~plughost._transaction.locked`), waiting
+2. *Lock* the environment (:func:`~plughost._manage.transaction.locked`), waiting
    for another plughost install or uninstall, and undo what a killed one
-   left half-done (:mod:`plughost._repair`).
+   left half-done (:mod:`plughost._manage.repair`).
 3. *Resolve*: ``pip install --dry-run --report`` with ``plughost==VERSION``
    as a constraint (``-c`` adds to pip's configured constraints). If pip
    fails here, nothing changed.
 4. *Fetch* the exact artifacts: ``pip wheel --no-deps`` of each planned
    item's URL into a private folder (an sdist is built here); a wheel must
    have the digest pip resolved.
-5. *Inspect* (:mod:`plughost._wheels`, :mod:`plughost._rules`): refuse,
+5. *Inspect* (:mod:`plughost._manage.wheels`, :mod:`plughost._manage.rules`): refuse,
    before anything changes, a wheel that would overwrite a file of another
    distribution (or one nobody owns) with other bytes, put a file outside
    the environment, or run code at every start (an executable ``.pth``,
    ``sitecustomize``) unless ``allow_pth``.
-6. *Journal* (:class:`~plughost._transaction.Transaction`): copy aside every
+6. *Journal* (:class:`~plughost._manage.transaction.Transaction`): copy aside every
    file that will be written or removed and exists; note what is new.
 7. *Install* exactly those wheels (``pip --isolated install --no-deps
    --no-index --force-reinstall``, by name from the private folder, or by
@@ -35,10 +35,10 @@ a child process (:mod:`plughost._pip`).
    a broken rule or an interruption (Ctrl-C, SIGTERM, SIGHUP) always rolls
    back: half an install is never kept.
 
-Steps 3 to 8 are :class:`plughost._install.InstallRun`. ``upgrade`` is an
+Steps 3 to 8 are :class:`plughost._manage.install.InstallRun`. ``upgrade`` is an
 install with ``-U`` of plugin distributions, chosen again under the lock.
 Editable projects cannot be inspected first (pip builds them while it
-installs); see :mod:`plughost._rules` for what is checked after.
+installs); see :mod:`plughost._manage.rules` for what is checked after.
 """
 
 from __future__ import annotations

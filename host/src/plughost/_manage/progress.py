@@ -15,7 +15,7 @@ verbose. Every line is escaped (:func:`plughost._terminal.one_line`): pip's
 output carries names and messages a package index chose.
 
 With ``--debug`` each step's duration is logged, and the pip commands are
-(by :mod:`plughost._pip`).
+(by :mod:`plughost._manage.children`).
 """
 
 from __future__ import annotations

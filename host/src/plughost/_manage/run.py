@@ -2,7 +2,7 @@
 
 :mod:`plughost._manage` takes the lock and builds an :class:`InstallRun`;
 the steps are those of its docstring. Each step is announced on the
-:class:`~plughost._progress.Progress`; pip's output is kept for the error
+:class:`~plughost._manage.progress.Progress`; pip's output is kept for the error
 message, shown only with ``--verbose``.
 """
 

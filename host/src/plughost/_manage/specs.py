@@ -1,7 +1,7 @@
 """What an install was asked for: specs, requirements files, pip options, and their checks.
 
 Specs come from the command line and from requirements files
-(:mod:`plughost._requirements`), and all go through the same checks before
+(:mod:`plughost._manage.requirements`), and all go through the same checks before
 anything runs (:func:`check_specs`):
 
 - plughost itself is never installed, upgraded or downgraded: a spec naming

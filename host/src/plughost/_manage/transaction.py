@@ -23,7 +23,7 @@ Undo
     being deleted with the newcomer's RECORD.
 
 A journal left behind by a killed plughost is checked before it is acted on
-(:mod:`plughost._repair`).
+(:mod:`plughost._manage.repair`).
 """
 
 from __future__ import annotations

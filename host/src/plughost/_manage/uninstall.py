@@ -115,7 +115,7 @@ def uninstall(
     prompt on the terminal) is asked first; when it declines, nothing is
     removed and ``[]`` is returned. plughost's steps go to ``out`` (default:
     ``sys.stderr``), pip's output too with ``verbosity`` 1 or more (see
-    :class:`~plughost._progress.Progress`). Raises :class:`NotInstalled` for
+    :class:`~plughost._manage.progress.Progress`). Raises :class:`NotInstalled` for
     an unknown target and :class:`InstallError` for what must stay (see the
     module), an ambiguous plugin name or a failed pip (after putting every
     file back).

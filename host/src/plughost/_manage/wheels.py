@@ -7,7 +7,7 @@ maps it: the root to ``purelib`` (``Root-Is-Purelib``) or ``platlib``,
 To that come the files pip writes itself: the console and GUI scripts (with
 pip's ``pip3``/``pip3.X`` names), ``INSTALLER``, ``REQUESTED``, ``RECORD``,
 ``direct_url.json`` for a direct reference, and a ``__pycache__`` file for
-every ``.py``. Destinations are real paths (:func:`plughost._installed.norm`).
+every ``.py``. Destinations are real paths (:func:`plughost._manage.installed.norm`).
 """
 
 from __future__ import annotations

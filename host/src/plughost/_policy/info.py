@@ -104,15 +104,20 @@ class Remembered:
     def __init__(self, records: CheckRecords | None) -> None:
         self._records = records
 
-    def _key(self, entry: Entry) -> tuple[str, str] | None:
+    def _name(self, entry: Entry) -> str | None:
         cand = entry.candidate
         if self._records is None or cand is None or cand.dist is None or entry.python:
             return None
         # The path keeps apart the records of environments that share a cache.
-        key = f"{entry.name}={cand.value}@{cand.dist.key}@{cand.dist.path}"
+        return f"{entry.name}={cand.value}@{cand.dist.key}@{cand.dist.path}"
+
+    @staticmethod
+    def _fingerprint(entry: Entry) -> str:
+        cand = entry.candidate
+        assert cand is not None and cand.dist is not None
         # Settings that do not fit the plugin make it invalid: the outcome
         # holds for these settings as much as for these files.
-        return key, cand.dist.fingerprint(cand.value) + settings_digest(entry.settings)
+        return cand.dist.fingerprint(cand.value) + settings_digest(entry.settings)
 
     def info(self, entry: Entry, **fresh: Any) -> PluginInfo:
         """``entry`` as ``list`` shows it: ``fresh`` fields from a start now, else its record."""
@@ -150,9 +155,14 @@ class Remembered:
         return PluginInfo(**base)
 
     def fields(self, entry: Entry) -> dict[str, Any] | None:
-        """The :class:`PluginInfo` fields of the record that still holds for ``entry``."""
-        key = self._key(entry)
-        record = None if key is None or self._records is None else self._records.get(*key)
+        """The :class:`PluginInfo` fields of the record that still holds for ``entry``.
+
+        A plugin with no record at all costs no fingerprint of its files.
+        """
+        key = self._name(entry)
+        if key is None or self._records is None or not self._records.known(key):
+            return None
+        record = self._records.get(key, self._fingerprint(entry))
         return None if record is None else _fields(record)
 
     def check(self, entry: Entry, start: Callable[[], _Closable]) -> PluginInfo:
@@ -222,13 +232,11 @@ class Remembered:
         manifest: Manifest | None = None,
     ) -> None:
         """Record the outcome of importing and validating ``entry`` now."""
-        key = self._key(entry)
+        key = self._name(entry)
         if key is not None and self._records is not None:
             stored = "\n".join(problems) if problems else reason
-            self._records.put(
-                key[0],
-                CheckRecord(key[1], state.value, stored, manifest.to_dict() if manifest else None),
-            )
+            data = manifest.to_dict() if manifest else None
+            self._records.put(key, CheckRecord(self._fingerprint(entry), state.value, stored, data))
 
 
 def _fields(record: CheckRecord) -> dict[str, Any]:
