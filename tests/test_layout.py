@@ -36,11 +36,9 @@ TOP_LEVEL = {
 PINNED_LONG_MODULES: dict[str, str] = {
     "plughost._host": "Host still loads and starts workers itself; the runtime interface splits it",
     "plughost._runtime.server": "the worker server; split with the runtime interface",
-    "plughost._runtime.client": "WorkerProcess; split by concern with the runtime interface",
 }
 PINNED_LONG_CLASSES: dict[str, str] = {
     "plughost._host.Host": "loads in process and builds workers; the runtime interface takes that",
-    "plughost._runtime.client.WorkerProcess": "to be split: lifecycle, channel, stderr",
 }
 PINNED_PRIVATE_IMPORTS: dict[str, str] = {}
 PINNED_CYCLES: dict[str, str] = {}
