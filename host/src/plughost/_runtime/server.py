@@ -10,20 +10,21 @@ shutdown) and exits as soon as its channel closes, so it never outlives the
 host; it is a child subreaper (``_reaper``), so whatever the plugin starts
 stays in its tree, and it ends all of that when it exits (end of input,
 ``shutdown``, SIGTERM, a channel that cannot be written). Every call gets
-exactly one answer, whatever the plugin does (``_call_answer``).
+exactly one answer, whatever the plugin does (``_call_answer``). The
+channel itself and the leaving live in ``_server_channel``; this module is
+the dispatch: the handshake, the calls on a pool of threads, cancel.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import queue
 import signal
 import sys
 import threading
-from typing import IO, Any
+from typing import Any
 
 from .. import __version__
 from .._contract.untrusted import type_name
@@ -31,7 +32,8 @@ from .._discovery.states import PluginState
 from . import protocol as p
 from .call_answer import answer_call, failure
 from .loading import Loaded, LoadFailure, load_plugin
-from .reaper import become_subreaper, end_descendants
+from .reaper import become_subreaper
+from .server_channel import JsonLogHandler, ServerChannel, leave, note, take_channel
 
 __all__ = ["NOT_DIRECTLY", "main"]
 
@@ -42,65 +44,10 @@ NOT_DIRECTLY = (
 _MAX_THREADS = 64
 
 
-class _JsonLogHandler(logging.Handler):
-    """Log records as JSON lines on stderr; the host re-emits them at their level."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            line = json.dumps(
-                {
-                    "level": record.levelname.lower(),
-                    "logger": record.name,
-                    "message": record.getMessage(),
-                }
-            )
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-        except Exception:
-            self.handleError(record)
-
-
-class _Channel:
-    """The private protocol channel: a line reader and a locked writer.
-
-    When the channel cannot be written any more (the host is gone, or the
-    plugin closed its file descriptors) the worker leaves: nobody could
-    hear it.
-    """
-
-    def __init__(self, reader: IO[bytes], writer_fd: int, max_line: int) -> None:
-        self.lines = p.LineReader(reader, max_line)
-        self.max_line = max_line
-        self._fd = writer_fd
-        self._lock = threading.Lock()
-
-    def send(self, message: dict[str, Any]) -> None:
-        """Send one message (one the worker built itself, not a call's answer)."""
-        try:
-            data = p.encode(message)
-        except (TypeError, ValueError, RecursionError) as exc:
-            data = p.encode(
-                p.error(message.get("id"), p.INTERNAL_ERROR, f"cannot encode the response: {exc}")
-            )
-        self.send_line(data)
-
-    def send_line(self, data: bytes) -> None:
-        """Write one encoded line."""
-        try:
-            with self._lock:
-                view = memoryview(data)
-                while view:
-                    written = os.write(self._fd, view)
-                    view = view[written:]
-        except OSError as exc:
-            _note(f"cannot write to the host ({exc.strerror or exc}); exiting")
-            _leave(1)
-
-
 class Worker:
     """Serves one plugin over a channel until shutdown or end of input."""
 
-    def __init__(self, channel: _Channel) -> None:
+    def __init__(self, channel: ServerChannel) -> None:
         self.channel = channel
         self.plugin: Any = None
         self.manifest: Any = None
@@ -124,7 +71,7 @@ class Worker:
                 self.channel.send(p.error(None, p.PARSE_ERROR, str(exc)))
                 return 1
             except (OSError, ValueError) as exc:
-                _note(f"cannot read from the host ({exc}); exiting")
+                note(f"cannot read from the host ({exc}); exiting")
                 return 1
             if line is None:
                 return 0
@@ -346,50 +293,6 @@ def _find_entry_point(name: str) -> tuple[str, str | None, str | None] | str:
     return ep.value, ep.dist.name if ep.dist else None, ep.dist.version if ep.dist else None
 
 
-def _take_channel() -> tuple[IO[bytes], int]:
-    """Move the channel off fds 0 and 1 before any plugin code runs."""
-    read_fd = os.dup(0)
-    write_fd = os.dup(1)
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
-    sys.stdout.flush()
-    os.dup2(2, 1)
-    for fd in (read_fd, write_fd):
-        os.set_inheritable(fd, False)
-    return os.fdopen(read_fd, "rb", buffering=256 * 1024), write_fd
-
-
-_LEAVING = threading.Lock()
-
-
-def _note(text: str) -> None:
-    """A line on stderr, for the host's error message."""
-    with contextlib.suppress(Exception):
-        sys.stderr.write(f"plughost worker: {text}\n")
-        sys.stderr.flush()
-
-
-def _leave(code: int) -> None:
-    """End everything this worker started, then the worker: ``code``, or ``-signal``.
-
-    Plugin threads still running (a cancelled or hung call) must not keep the
-    process alive once the host has let go, so this is ``os._exit``. Only the
-    first caller gets through; the others return while it ends the process.
-    """
-    if not _LEAVING.acquire(blocking=False):
-        return
-    with contextlib.suppress(BaseException):
-        end_descendants()
-    with contextlib.suppress(BaseException):
-        sys.stderr.flush()
-    if code < 0:
-        # Die of the signal, so that the host reports it as such.
-        signal.signal(-code, signal.SIG_DFL)
-        os.kill(os.getpid(), -code)
-    os._exit(code)
-
-
 def main() -> int:
     """Run the worker; the exit status when the channel closes or on shutdown."""
     if os.environ.get(p.COOKIE_NAME) != p.COOKIE_VALUE:
@@ -397,13 +300,13 @@ def main() -> int:
         return 1
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     become_subreaper()
-    signal.signal(signal.SIGTERM, lambda signum, frame: _leave(-signal.SIGTERM))
-    reader, write_fd = _take_channel()
+    signal.signal(signal.SIGTERM, lambda signum, frame: leave(-signal.SIGTERM))
+    reader, write_fd = take_channel()
     max_line = p.DEFAULT_MAX_LINE
     with contextlib.suppress(ValueError):
         max_line = int(os.environ.get("PLUGHOST_MAX_MESSAGE", max_line))
-    logging.basicConfig(level=logging.INFO, handlers=[_JsonLogHandler()], force=True)
-    worker = Worker(_Channel(reader, write_fd, max_line))
+    logging.basicConfig(level=logging.INFO, handlers=[JsonLogHandler()], force=True)
+    worker = Worker(ServerChannel(reader, write_fd, max_line))
     code = worker.serve()
-    _leave(code)
+    leave(code)
     return code

@@ -1,0 +1,125 @@
+"""The worker's end of the channel: taken off fds 0 and 1, read by line, written under a lock.
+
+Before any plugin code runs, :func:`take_channel` moves the channel to
+private copies of fd 0 and fd 1, points fd 1 at stderr and fd 0 at
+/dev/null. A :class:`ServerChannel` reads it line by line, bounded, and
+writes whole lines under a lock; log records go to stderr as JSON lines
+(:class:`JsonLogHandler`). When the channel cannot be written any more the
+worker leaves (:func:`leave`), ending everything it started first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from typing import IO, Any
+
+from . import protocol as p
+from .reaper import end_descendants
+
+__all__ = ["JsonLogHandler", "ServerChannel", "leave", "note", "take_channel"]
+
+
+class JsonLogHandler(logging.Handler):
+    """Log records as JSON lines on stderr; the host re-emits them at their level."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Write ``record`` to stderr as one JSON line."""
+        try:
+            line = json.dumps(
+                {
+                    "level": record.levelname.lower(),
+                    "logger": record.name,
+                    "message": record.getMessage(),
+                }
+            )
+            sys.stderr.write(line + "\n")
+            sys.stderr.flush()
+        except Exception:
+            self.handleError(record)
+
+
+class ServerChannel:
+    """The private protocol channel: a line reader and a locked writer.
+
+    When the channel cannot be written any more (the host is gone, or the
+    plugin closed its file descriptors) the worker leaves: nobody could
+    hear it.
+    """
+
+    def __init__(self, reader: IO[bytes], writer_fd: int, max_line: int) -> None:
+        self.lines = p.LineReader(reader, max_line)
+        self.max_line = max_line
+        self._fd = writer_fd
+        self._lock = threading.Lock()
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send one message (one the worker built itself, not a call's answer)."""
+        try:
+            data = p.encode(message)
+        except (TypeError, ValueError, RecursionError) as exc:
+            data = p.encode(
+                p.error(message.get("id"), p.INTERNAL_ERROR, f"cannot encode the response: {exc}")
+            )
+        self.send_line(data)
+
+    def send_line(self, data: bytes) -> None:
+        """Write one encoded line."""
+        try:
+            with self._lock:
+                view = memoryview(data)
+                while view:
+                    written = os.write(self._fd, view)
+                    view = view[written:]
+        except OSError as exc:
+            note(f"cannot write to the host ({exc.strerror or exc}); exiting")
+            leave(1)
+
+
+def take_channel() -> tuple[IO[bytes], int]:
+    """Move the channel off fds 0 and 1 before any plugin code runs."""
+    read_fd = os.dup(0)
+    write_fd = os.dup(1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    for fd in (read_fd, write_fd):
+        os.set_inheritable(fd, False)
+    return os.fdopen(read_fd, "rb", buffering=256 * 1024), write_fd
+
+
+_LEAVING = threading.Lock()
+
+
+def note(text: str) -> None:
+    """A line on stderr, for the host's error message."""
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"plughost worker: {text}\n")
+        sys.stderr.flush()
+
+
+def leave(code: int) -> None:
+    """End everything this worker started, then the worker: ``code``, or ``-signal``.
+
+    Plugin threads still running (a cancelled or hung call) must not keep the
+    process alive once the host has let go, so this is ``os._exit``. Only the
+    first caller gets through; the others return while it ends the process.
+    """
+    if not _LEAVING.acquire(blocking=False):
+        return
+    with contextlib.suppress(BaseException):
+        end_descendants()
+    with contextlib.suppress(BaseException):
+        sys.stderr.flush()
+    if code < 0:
+        # Die of the signal, so that the host reports it as such.
+        signal.signal(-code, signal.SIG_DFL)
+        os.kill(os.getpid(), -code)
+    os._exit(code)
