@@ -85,5 +85,26 @@ def test_completion_imports_neither_discovery_nor_the_parser_of_a_plugin(
         "plughost._cli.completion",
         "plughost._cli.completion_data",
         "plughost._discovery",  # the package, whose __init__ imports nothing
+        "plughost._discovery.index_data",
+        "plughost._discovery.lean",
         "plughost._discovery.names",
     }
+
+
+def test_a_warm_list_imports_nothing_heavy(clean_env: PluginEnv) -> None:
+    """The console script's fast path: a plain `plughost list` with the index warm."""
+    assert clean_env.plughost("list").returncode == 0  # builds the index
+    assert clean_env.plughost("check", "greeter").returncode == 0  # a record with a manifest
+    result = clean_env.plughost(
+        "list", env=clean_env.environ(PYTHONPROFILEIMPORTTIME="1"), timeout=60
+    )
+    assert result.returncode == 0 and "greeter     ok" in result.stdout, result
+    modules = {
+        line.split("|")[-1].strip()
+        for line in result.stderr.splitlines()
+        if line.startswith("import time:")
+    }
+    assert "plughost._cli.fast" in modules
+    heavy = {"argparse", "logging", "dataclasses", "pathlib", "hashlib", "typing", "tomllib"}
+    assert not (heavy | HEAVY) & modules
+    assert not {m for m in modules if m.startswith("plughost_")}

@@ -21,7 +21,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import IO, Any
+
+# Not imported from typing: the console script's fast path never imports it.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 __all__ = ["SafeStream", "cut", "dumps", "escape", "one_line", "show_value", "terminal_width"]
 

@@ -16,6 +16,7 @@ from . import environment
 from .completion_scripts import completion_command
 from .config_command import config_command
 from .context import check_name, host_from
+from .fast import list_lines
 from .new_project import new_project
 from .output import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, Output, configure_logging
 
@@ -26,10 +27,8 @@ __all__ = ["HANDLERS"]
 
 log = logging.getLogger("plughost")
 
-#: The widest a plugin's name or distribution is shown in a table.
+#: The widest a plugin's name is shown in a table.
 _CELL = 40
-#: The widest a summary is shown in a table when the output is not a terminal.
-_SUMMARY = 80
 
 
 def _cmd_list(args: argparse.Namespace, out: Output) -> int:
@@ -41,31 +40,14 @@ def _cmd_list(args: argparse.Namespace, out: Output) -> int:
     if args.__dict__.get("json"):
         out.json([p.to_dict() for p in plugins])
         return EXIT_OK
-    if not plugins:
-        out.write("no plugins installed; install one with `pip install plughost-greeter`")
-        return EXIT_OK
-    rows = [("NAME", "STATE", "DISTRIBUTION", "SUMMARY")]
-    for p in plugins:
-        dist = f"{p.distribution} {p.version}" if p.distribution else "-"
-        rows.append((cut(p.name, _CELL), p.state.value, cut(dist, _CELL), ""))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    # On a terminal the summary fills the rest of the line; elsewhere (a pipe,
-    # a file) it is cut at 80 characters.
-    width = terminal_width(out.stream, default=0)
-    room = max(width - sum(widths) - 2 * len(widths), 20) if width else _SUMMARY
-    out.write("  ".join([*(c.ljust(w) for c, w in zip(rows[0], widths, strict=False)), "SUMMARY"]))
-    for row, p in zip(rows[1:], plugins, strict=True):
-        # A summary is cut so that the table stays one line per plugin; a
-        # reason is shown whole: it says what to do.
-        last = cut(p.summary, room) if p.state.value in ("ok", "unchecked") else one_line(p.reason)
-        cells = [c.ljust(w) for c, w in zip(row, widths, strict=False)]
-        out.write("  ".join([*cells, last]).rstrip())
-    unchecked = [p.name for p in plugins if p.state.value == "unchecked"]
-    if unchecked:
-        out.note(
-            f"note: {_count(len(unchecked), 'plugin')} not checked since installed or changed;"
-            " `plughost check` imports and validates them"
-        )
+    rows = [
+        (p.name, p.state.value, p.distribution, p.version, p.summary, p.reason) for p in plugins
+    ]
+    lines, note = list_lines(rows, terminal_width(out.stream, default=0))
+    for line in lines:
+        out.write(line)
+    if note:
+        out.note(note)
     return EXIT_OK
 
 
@@ -198,11 +180,6 @@ def _cmd_run(args: argparse.Namespace, out: Output) -> int:
         if text:
             out.write(text)
     return EXIT_OK
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 plugin``, ``2 plugins``."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _format_result(value: object) -> str:

@@ -5,39 +5,31 @@ Human output goes to stdout, diagnostics to stderr. Errors are one line
 Exit codes: 0 ok, 1 the plugin failed (or ``check`` found a plugin that is
 not ok), 2 usage error, 3 plugin not found or not usable, 130 interrupted.
 
-Only what every command needs is imported at module level: discovery
-(stevedore, importlib.metadata) loads when a command asks for it.
+Nothing but ``os`` and ``sys`` is imported at module level: a plain
+``plughost list`` is answered by the fast path (``_cli.fast``) before the
+parser, logging or the output module are imported, and discovery
+(stevedore, importlib.metadata) loads only when a command asks for it.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import os
 import sys
-import threading
-from collections.abc import Callable, Sequence
 
-from .._contract.untrusted import install_interrupt_handler
-from .arguments import build_parser
-from .output import (
-    EXIT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_UNAVAILABLE,
-    EXIT_USAGE,
-    Output,
-    UsageError,
-    claim_standard_fds,
-    configure_logging,
-    fail,
-)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Sequence
+
+    from .output import Output
 
 __all__ = ["console", "main"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``plughost`` command line and return its exit code."""
+    from .output import Output
+
     out = Output()
     try:
         return _run(list(sys.argv[1:] if argv is None else argv), out)
@@ -53,6 +45,17 @@ def console() -> int:
     ``atexit`` handlers and stream replacements of a plugin, can neither keep
     the process alive nor change its exit status.
     """
+    from .fast import answer
+
+    fast = answer(sys.argv[1:])
+    if fast is not None:
+        return fast
+    import contextlib
+    import threading
+
+    from .._contract.untrusted import install_interrupt_handler
+    from .output import Output
+
     install_interrupt_handler()
     out = Output()
     code = _run(sys.argv[1:], out, console=True)
@@ -78,6 +81,17 @@ _STARTS_PROCESSES = frozenset({"run", "check", "info", "install", "uninstall", "
 
 
 def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
+    from .arguments import build_parser
+    from .output import (
+        EXIT_INTERRUPTED,
+        EXIT_OK,
+        EXIT_USAGE,
+        UsageError,
+        claim_standard_fds,
+        configure_logging,
+        fail,
+    )
+
     configure_logging(False, out.err)
     try:
         if not claim_standard_fds():
@@ -140,13 +154,9 @@ def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
 
 def _reader_gone(out: Output) -> int:
     """The reader went away (`plughost list | head -1`): stop quietly, with status 0."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    for stream in (out.stream, sys.stdout):
-        # Nothing more may reach the pipe: not even the flush at exit.
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            os.dup2(devnull, stream.fileno())
-    os.close(devnull)
-    return EXIT_OK
+    from .fast import reader_gone
+
+    return reader_gone(out.stream)
 
 
 def _report(out: Output, exc: Exception) -> int:
@@ -159,6 +169,7 @@ def _report(out: Output, exc: Exception) -> int:
     )
     from .._manage.scaffold import ScaffoldError
     from .._policy.config import ConfigError
+    from .output import EXIT_FAILED, EXIT_UNAVAILABLE, EXIT_USAGE, fail
 
     # A worker that cannot start makes its plugin unusable, like a failed import.
     if isinstance(exc, PluginUnavailable | WorkerStartError):

@@ -18,58 +18,17 @@ import contextlib
 import json
 import logging
 import os
-import stat
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .lean import NotARegularFile, read_bounded
+
 __all__ = ["NotARegularFile", "locked", "read_bounded", "read_json", "write_json"]
 
 log = logging.getLogger(__name__)
-
-_KINDS = {
-    stat.S_IFDIR: "a directory",
-    stat.S_IFIFO: "a FIFO",
-    stat.S_IFCHR: "a character device",
-    stat.S_IFBLK: "a block device",
-    stat.S_IFSOCK: "a socket",
-}
-
-
-class NotARegularFile(OSError):
-    """The path holds something other than a regular file, or one too large."""
-
-
-def read_bounded(path: str | os.PathLike[str], limit: int) -> bytes:
-    """The bytes of the regular file at ``path``, of at most ``limit`` bytes.
-
-    Raises FileNotFoundError when there is nothing there, NotARegularFile
-    (with a message naming what is there instead) for a directory, a FIFO,
-    a device or a file over the limit, and OSError for anything else. It
-    opens without blocking, so a FIFO with no writer cannot hang it.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
-            raise NotARegularFile(f"is {kind}, not a regular file")
-        if st.st_size > limit:
-            raise NotARegularFile(f"is {st.st_size} bytes, larger than the {limit} read")
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            chunk = os.read(fd, min(limit + 1 - size, 1 << 20))
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > limit:  # it grew while being read
-                raise NotARegularFile(f"grew past the {limit} bytes allowed")
-    finally:
-        os.close(fd)
 
 
 def read_json(path: Path, limit: int, what: str) -> Any:

@@ -10,7 +10,6 @@ cache) is never trusted. Nothing here imports plugin code.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import re
@@ -19,21 +18,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .index_data import section_entries
+from .lean import canonical_name, editable_project, fingerprint
+
 if TYPE_CHECKING:
     import importlib.metadata
 
     from .compat import Compatibility
 
-__all__ = ["Candidate", "DistInfo", "canonical_name", "find_candidates"]
+__all__ = ["Candidate", "DistInfo", "canonical_name", "find_candidates", "section_entries"]
 
 log = logging.getLogger(__name__)
-
-_CANONICAL = re.compile(r"[-_.]+")
-
-
-def canonical_name(name: str) -> str:
-    """The normalised form of a distribution name (PEP 503)."""
-    return _CANONICAL.sub("-", name).lower()
 
 
 @dataclass(frozen=True)
@@ -74,74 +69,11 @@ class DistInfo:
         editable install lists no source file, so for one the files of the
         package that ``target`` (an entry point value) lives in count too.
         """
-        import hashlib
-
-        h = hashlib.sha256()
-        h.update(f"{self.name}\0{self.version}\0{self.path}\0".encode())
-        paths = list(self.files)
-        if self.path:
-            with contextlib.suppress(OSError):
-                paths.extend(os.path.join(self.path, n) for n in sorted(os.listdir(self.path)))
-            if target and self.editable_project() is not None:
-                paths.extend(_source_files(target))
-        for p in paths:
-            try:
-                st = os.stat(p)
-                key = f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
-                h.update(key.encode())
-            except OSError:
-                h.update(f"{p}\0missing\n".encode())
-        return h.hexdigest()
+        return fingerprint(self.name, self.version, self.path, self.files, target)
 
     def editable_project(self) -> str | None:
         """The project folder of an editable install (PEP 660), else None."""
-        if not self.path:
-            return None
-        try:
-            with open(os.path.join(self.path, "direct_url.json"), encoding="utf-8") as f:
-                text = f.read()
-        except (OSError, UnicodeDecodeError):
-            return None
-        if '"editable"' not in text:
-            return None
-        import json
-
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return None
-        url = data.get("url") if isinstance(data, dict) else None
-        info = data.get("dir_info") if isinstance(data, dict) else None
-        if not (isinstance(info, dict) and info.get("editable") and isinstance(url, str)):
-            return None
-        if not url.startswith("file://"):
-            return None
-        from urllib.parse import unquote, urlparse
-
-        return os.path.normpath(unquote(urlparse(url).path))
-
-
-def _source_files(target: str) -> list[str]:
-    """The files of the top-level package an entry point value names (no import)."""
-    import importlib.util
-
-    top = target.partition(":")[0].strip().split(".")[0]
-    try:
-        spec = importlib.util.find_spec(top)
-    except (ImportError, ValueError):
-        return []
-    if spec is None:
-        return []
-    if spec.submodule_search_locations:
-        found: list[str] = []
-        for root in spec.submodule_search_locations:
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-                found.extend(
-                    os.path.join(folder, f) for f in sorted(files) if not f.endswith(".pyc")
-                )
-        return found
-    return [spec.origin] if spec.origin else []
+        return editable_project(self.path)
 
 
 @dataclass(frozen=True)
@@ -170,23 +102,6 @@ class Candidate:
 
 def _declares_group(text: str, group: str) -> bool:
     return re.search(rf"^\s*\[\s*{re.escape(group)}\s*\]", text, re.MULTILINE) is not None
-
-
-def section_entries(text: str, group: str) -> list[tuple[str, str]]:
-    """The ``name = value`` lines of ``[group]`` in an entry_points.txt."""
-    entries: list[tuple[str, str]] = []
-    inside = False
-    for raw in text.splitlines():
-        line = raw.strip()
-        if not line or line.startswith(("#", ";")):
-            continue
-        if line.startswith("[") and line.endswith("]"):
-            inside = line[1:-1].strip() == group
-            continue
-        if inside and "=" in line:
-            name, _, value = line.partition("=")
-            entries.append((name.strip(), value.strip()))
-    return entries
 
 
 def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:

@@ -19,76 +19,42 @@ discovery still works, just every time from scratch. ``PLUGHOST_NO_INDEX=1``
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import sys
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from .. import API_VERSION, __version__
 from .cachefile import read_json, write_json
 from .compat import Compatibility
-from .entrypoints import Candidate, DistInfo, find_candidates, section_entries
+from .entrypoints import Candidate, DistInfo, find_candidates
+from .index_data import (
+    INDEX_FORMAT,
+    INDEX_LIMIT,
+    check_candidate,
+    check_dist,
+    current_index,
+    dist_key,
+    index_file,
+    path_key,
+    undeclared,
+)
 
 __all__ = ["FORMAT", "discover"]
 
 log = logging.getLogger(__name__)
 
 #: The version of the index file's shape.
-FORMAT = 3
-#: The largest index file read (thousands of plugins with their file lists).
-_LIMIT = 256 << 20
-_META_FILES = ("METADATA", "PKG-INFO", "entry_points.txt", "RECORD")
-
-
-def _stat_key(path: str) -> list[int]:
-    # The change time and inode too: a file rewritten with its size and
-    # modification time put back still moves its ctime.
-    try:
-        st = os.stat(path)
-    except OSError:
-        return [-1, -1, -1, -1]
-    return [st.st_mtime_ns, st.st_size, st.st_ctime_ns, st.st_ino]
-
-
-def _holds_metadata(folder: str) -> bool:
-    try:
-        with os.scandir(folder) as it:
-            return any(e.name.endswith((".dist-info", ".egg-info")) for e in it)
-    except OSError:
-        return False
-
-
-def _path_key() -> list[list[Any]]:
-    """Each ``sys.path`` entry: its modification time when it holds metadata.
-
-    A folder without any (the current directory, a source tree) is only
-    checked to still hold none, so that files coming and going there do not
-    throw the index away.
-    """
-    key: list[list[Any]] = []
-    for entry in sys.path:
-        folder = entry or "."
-        if _holds_metadata(folder):
-            key.append([entry, *_stat_key(folder)])
-        else:
-            key.append([entry, "no metadata"])
-    return key
-
-
-def _dist_key(folder: str) -> list[list[Any]]:
-    key: list[list[Any]] = [[folder, *_stat_key(folder)]]
-    for name in _META_FILES:
-        key.append([name, *_stat_key(os.path.join(folder, name))])
-    return key
+FORMAT = INDEX_FORMAT
+_LIMIT = INDEX_LIMIT
+# The key of the index: the sys.path folders, and each plugin distribution's metadata.
+_path_key = path_key
+_dist_key = dist_key
 
 
 def _index_file(cache_dir: Path, group: str) -> Path:
-    ident = "\0".join([sys.executable, sys.prefix, group, *sys.path])
-    digest = hashlib.sha256(ident.encode("utf-8", "surrogateescape")).hexdigest()[:32]
-    return cache_dir / "index" / f"{digest}.json"
+    return Path(index_file(str(cache_dir), group))
 
 
 def _dist_to_dict(dist: DistInfo) -> dict[str, Any]:
@@ -104,30 +70,13 @@ def _dist_to_dict(dist: DistInfo) -> dict[str, Any]:
 
 
 def _dist_from_dict(data: Any) -> DistInfo:
-    if not isinstance(data, dict):
-        raise ValueError("a distribution is not an object")
-    strings = ("name", "version", "summary")
-    if not all(isinstance(data.get(k), str) for k in strings):
-        raise ValueError("a distribution lacks its name, version or summary")
-    path = data.get("path")
-    if not isinstance(path, str):
-        raise ValueError("a distribution lacks its path")
-    lists = [data.get("requires"), data.get("files")]
-    if not all(isinstance(v, list) and all(isinstance(x, str) for x in v) for v in lists):
-        raise ValueError("a distribution's requires or files are not lists of strings")
-    urls = data.get("urls")
-    if not (
-        isinstance(urls, list)
-        and all(
-            isinstance(u, list) and len(u) == 2 and all(isinstance(x, str) for x in u) for u in urls
-        )
-    ):
-        raise ValueError("a distribution's urls are not a list of label and URL pairs")
+    check_dist(data)
+    urls = data["urls"]
     return DistInfo(
         data["name"],
         data["version"],
         tuple(data["requires"]),
-        path,
+        data["path"],
         data["summary"],
         tuple(data["files"]),
         tuple((label, url) for label, url in urls),
@@ -147,23 +96,10 @@ def _candidate_to_dict(cand: Candidate, compat: Compatibility | None) -> dict[st
 
 
 def _candidate_from_dict(data: Any, group: str) -> Candidate:
-    if not isinstance(data, dict):
-        raise ValueError("an entry is not an object")
-    name, value = data.get("name"), data.get("value")
-    if not isinstance(name, str) or not isinstance(value, str):
-        raise ValueError("an entry lacks its name or value")
-    dist = _dist_from_dict(data.get("dist"))
-    shadowed = data.get("shadowed")
-    if not isinstance(shadowed, list):
-        raise ValueError("an entry's shadowed copies are not a list")
-    compat = data.get("compat")
-    if not (
-        isinstance(compat, dict)
-        and isinstance(compat.get("ok"), bool)
-        and isinstance(compat.get("reason"), str)
-        and (compat.get("requirement") is None or isinstance(compat.get("requirement"), str))
-    ):
-        raise ValueError("an entry's compatibility is not of the right shape")
+    check_candidate(data)
+    name, value, compat = data["name"], data["value"], data["compat"]
+    dist = _dist_from_dict(data["dist"])
+    shadowed = data["shadowed"]
     return Candidate(
         name,
         value,
@@ -204,65 +140,39 @@ def _build(group: str) -> tuple[list[Candidate], dict[str, Any]]:
 
 def _trusted(data: Any, group: str) -> list[Candidate] | None:
     """The candidates of an index, or None when anything about it is off."""
-    if not isinstance(data, dict):
+    current = current_index(data, group)
+    if current is None:
         return None
-    if (
-        data.get("format") != FORMAT
-        or data.get("host") != __version__
-        or data.get("executable") != sys.executable
-        or data.get("group") != group
-    ):
-        return None
-    if data.get("path") != _path_key():
-        return None
-    dists = data.get("dists")
-    if not isinstance(dists, list):
-        return None
-    for key in dists:
-        if not (isinstance(key, list) and key and isinstance(key[0], list)):
-            return None
-        folder = key[0][0]
-        if not isinstance(folder, str) or key != _dist_key(folder):
-            return None
-    raw = data.get("candidates")
-    if not isinstance(raw, list):
-        return None
+    raw, covered = current
     try:
         candidates = [_candidate_from_dict(c, group) for c in raw]
     except ValueError as exc:
         log.debug("discovery index rejected: %s", exc)
         return None
-    covered = {k[0][0] for k in dists}
     if not _declared_by_their_distributions(candidates, group, covered):
         return None
     return candidates
 
 
 def _declared_by_their_distributions(
-    candidates: Iterable[Candidate], group: str, covered: set[str]
+    candidates: list[Candidate], group: str, covered: set[str]
 ) -> bool:
     """Each entry point is declared by its distribution's own entry_points.txt."""
-    declared: dict[str, set[tuple[str, str]]] = {}
-    for cand in candidates:
-        dist = cand.dist
-        if dist is None or dist.path is None or dist.path not in covered:
-            return False
-        if dist.path not in declared:
-            try:
-                with open(os.path.join(dist.path, "entry_points.txt"), encoding="utf-8") as f:
-                    declared[dist.path] = set(section_entries(f.read(), group))
-            except (OSError, UnicodeDecodeError):
-                return False
-        if (cand.name, cand.value) not in declared[dist.path]:
-            log.warning(
-                "the discovery index names entry point %s = %s, which %s does not declare;"
-                " rebuilding it",
-                cand.name,
-                cand.value,
-                dist.label(),
-            )
-            return False
-    return True
+    wrong = undeclared(
+        [(c.name, c.value, c.dist.path if c.dist else None) for c in candidates], group, covered
+    )
+    if wrong is None:
+        return True
+    cand = candidates[wrong[0]]
+    if wrong[1] and cand.dist is not None:
+        log.warning(
+            "the discovery index names entry point %s = %s, which %s does not declare;"
+            " rebuilding it",
+            cand.name,
+            cand.value,
+            cand.dist.label(),
+        )
+    return False
 
 
 def discover(

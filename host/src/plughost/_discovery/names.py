@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["NAME_RULE", "is_plugin_name"]
+__all__ = ["NAME_RULE", "bad_name_reason", "is_plugin_name"]
 
 #: The rule, in words, for messages and docs.
 NAME_RULE = "1 to 100 letters, digits, '.', '_' and '-', starting with a letter or digit"
@@ -22,3 +22,11 @@ _PLUGIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 def is_plugin_name(name: str) -> bool:
     """Whether ``name`` fits the rule (ASCII letters and digits only)."""
     return _PLUGIN_NAME.fullmatch(name) is not None
+
+
+def bad_name_reason(name: str, label: str) -> str:
+    """Why the entry point ``name`` of the distribution ``label`` is ``invalid``."""
+    return (
+        f"plugin name {name!r} of {label} is not a valid name ({NAME_RULE}); its"
+        " authors must rename the entry point"
+    )

@@ -12,35 +12,24 @@ check. Many plughost processes may record at once; none loses another's.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .cachefile import locked, read_json, write_json
+from .lean import RECORDS_FORMAT, RECORDS_LIMIT, cache_dir, manifest_digest
 
 __all__ = ["CheckRecord", "CheckRecords", "default_cache_dir"]
 
 log = logging.getLogger(__name__)
 
-_FORMAT = 1
-#: The largest check records file read (a manifest is a few kilobytes).
-_LIMIT = 32 << 20
+_FORMAT = RECORDS_FORMAT
+_LIMIT = RECORDS_LIMIT
 
 
 def default_cache_dir() -> Path:
     """``PLUGHOST_CACHE_DIR``, else the platform's user cache directory."""
-    explicit = os.environ.get("PLUGHOST_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "plughost"
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
-        return Path(base) / "plughost" / "Cache"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "plughost"
+    return Path(cache_dir())
 
 
 @dataclass(frozen=True)
@@ -113,6 +102,9 @@ class CheckRecords:
             "reason": record.reason,
             "manifest": record.manifest,
         }
+        if record.manifest is not None:
+            # What the fast path of `list` holds the manifest to, instead of parsing it.
+            entry["manifest_sha256"] = manifest_digest(record.manifest)
         known = self._load()
         if known.get(key) == entry:
             return  # read from the file as it is: no lock, no write

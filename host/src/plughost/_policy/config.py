@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .._contract.reserved import HOST_PLUGIN_KEYS
-from .._discovery.cachefile import NotARegularFile, read_bounded
+from .._discovery.lean import NotARegularFile, config_path, read_bounded
 from .._discovery.names import NAME_RULE, is_plugin_name
 from .._errors import PlughostError
 
@@ -54,16 +53,7 @@ class ConfigError(PlughostError):
 
 def default_config_path() -> Path:
     """``PLUGHOST_CONFIG``, else the platform's user config directory."""
-    explicit = os.environ.get("PLUGHOST_CONFIG")
-    if explicit:
-        return Path(explicit)
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Application Support" / "plughost" / "config.toml"
-    if os.name == "nt":
-        base = os.environ.get("APPDATA") or str(Path.home() / "AppData" / "Roaming")
-        return Path(base) / "plughost" / "config.toml"
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "plughost" / "config.toml"
+    return Path(config_path())
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import difflib
 import logging
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._discovery.compat import check_compatibility
 from .._discovery.entrypoints import Candidate, canonical_name
-from .._discovery.names import NAME_RULE, is_plugin_name
+from .._discovery.lean import own_metadata
+from .._discovery.names import bad_name_reason, is_plugin_name
 from .._discovery.states import PluginState
 from .config import Policy
 
@@ -116,13 +116,7 @@ def _resolve(
     if not is_plugin_name(name):
         cand = cands[0]
         label = cand.dist.label() if cand.dist else "its distribution"
-        return Entry(
-            name,
-            cand,
-            PluginState.INVALID,
-            f"plugin name {name!r} of {label} is not a valid name ({NAME_RULE}); its"
-            " authors must rename the entry point",
-        ), []
+        return Entry(name, cand, PluginState.INVALID, bad_name_reason(name, label)), []
     dists = {c.dist.key: c for c in cands if c.dist is not None}
     pin = policy.plugin(name).distribution
     passed_over: list[Entry] = []
@@ -164,14 +158,9 @@ def _resolve(
     cand = cands[0]
     project = cand.dist.editable_project() if cand.dist else None
     for shadow in cand.shadowed:
-        if (
-            project is not None
-            and cand.dist is not None
-            and shadow.version == cand.dist.version
-            and (shadow.path or "").startswith(project + os.sep)
+        if cand.dist is not None and own_metadata(
+            project, cand.dist.version, shadow.version, shadow.path
         ):
-            # setuptools leaves the project's own metadata next to the source
-            # of an editable install: the same installation, not a stale copy.
             continue
         log.warning(
             "%s at %s is shadowed by the copy at %s, which is the one used; remove the stale copy",

@@ -1,0 +1,315 @@
+"""Discovery's warm path with nothing but ``os``, ``sys`` and (when read) ``json``.
+
+The discovery index, the check records and their keys are read on every
+``plughost list``, at every TAB of shell completion and by the console
+script's fast path, where importing ``logging``, ``dataclasses``,
+``pathlib`` or ``hashlib`` would cost more than the work itself. So what
+those readers share lives here and in ``index_data``, once, on plain data:
+the user's folders, cache files read bounded, the check records and their
+keys, a distribution's fingerprint and the digest of a recorded manifest.
+``_records``, ``_cachefile``, ``_entrypoints`` and ``_policy.config`` build
+on these functions.
+
+sha256 comes from the C module behind ``hashlib`` (``_sha2``, ``_sha256``
+before Python 3.12), without importing ``hashlib`` itself; where that module
+is missing, from ``hashlib``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+
+from .. import __version__
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
+__all__ = [
+    "RECORDS_FORMAT",
+    "RECORDS_LIMIT",
+    "NotARegularFile",
+    "cache_dir",
+    "canonical_name",
+    "config_path",
+    "editable_project",
+    "fingerprint",
+    "manifest_digest",
+    "own_metadata",
+    "read_bounded",
+    "read_json",
+    "read_records",
+    "record_key",
+    "sha256_hex",
+    "source_files",
+]
+
+#: The version of the check records file's shape.
+RECORDS_FORMAT = 1
+#: The largest check records file read (a manifest is a few kilobytes).
+RECORDS_LIMIT = 32 << 20
+_CANONICAL = re.compile(r"[-_.]+")
+_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+_sha256: Any = None
+
+
+def sha256_hex(data: bytes) -> str:
+    """The sha256 of ``data`` as hex digits (see :func:`_new_sha256`)."""
+    h = _new_sha256()
+    h.update(data)
+    return str(h.hexdigest())
+
+
+def _new_sha256() -> Any:
+    """A sha256 object from the C module behind ``hashlib``, without ``hashlib``."""
+    global _sha256
+    if _sha256 is None:
+        import importlib
+
+        for module in ("_sha2", "_sha256"):
+            try:
+                _sha256 = importlib.import_module(module).sha256
+                break
+            except (ImportError, AttributeError):
+                continue
+        else:
+            import hashlib
+
+            _sha256 = hashlib.sha256
+    return _sha256()
+
+
+def canonical_name(name: str) -> str:
+    """The normalised form of a distribution name (PEP 503)."""
+    return _CANONICAL.sub("-", name).lower()
+
+
+# -- the user's folders ----------------------------------------------------------
+
+
+def _user_base(darwin: str, nt_variable: str, nt_default: str, xdg: str, xdg_default: str) -> str:
+    home = os.path.expanduser("~")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", darwin)
+    if os.name == "nt":
+        return os.environ.get(nt_variable) or os.path.join(home, "AppData", nt_default)
+    return os.environ.get(xdg) or os.path.join(home, xdg_default)
+
+
+def cache_dir() -> str:
+    """``PLUGHOST_CACHE_DIR``, else the platform's user cache directory."""
+    explicit = os.environ.get("PLUGHOST_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = _user_base("Caches", "LOCALAPPDATA", "Local", "XDG_CACHE_HOME", ".cache")
+    if os.name == "nt" and sys.platform != "darwin":
+        return os.path.join(base, "plughost", "Cache")
+    return os.path.join(base, "plughost")
+
+
+def config_path() -> str:
+    """``PLUGHOST_CONFIG``, else ``config.toml`` in the platform's user config directory."""
+    explicit = os.environ.get("PLUGHOST_CONFIG")
+    if explicit:
+        return explicit
+    base = _user_base("Application Support", "APPDATA", "Roaming", "XDG_CONFIG_HOME", ".config")
+    return os.path.join(base, "plughost", "config.toml")
+
+
+# -- cache files ------------------------------------------------------------------
+
+
+class NotARegularFile(OSError):
+    """The path holds something other than a regular file, or one too large."""
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int) -> bytes:
+    """The bytes of the regular file at ``path``, of at most ``limit`` bytes.
+
+    Raises FileNotFoundError when there is nothing there, NotARegularFile
+    (with a message naming what is there instead) for a directory, a FIFO,
+    a device or a file over the limit, and OSError for anything else. It
+    opens without blocking, so a FIFO with no writer cannot hang it.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
+            raise NotARegularFile(f"is {kind}, not a regular file")
+        if st.st_size > limit:
+            raise NotARegularFile(f"is {st.st_size} bytes, larger than the {limit} read")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            chunk = os.read(fd, min(limit + 1 - size, 1 << 20))
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:  # it grew while being read
+                raise NotARegularFile(f"grew past the {limit} bytes allowed")
+    finally:
+        os.close(fd)
+
+
+def read_json(path: str, limit: int) -> Any:
+    """The JSON in the regular file ``path`` of at most ``limit`` bytes, else None.
+
+    ``_cachefile.read_json`` without its ``--debug`` lines: it never blocks
+    (a FIFO in the cache) and never raises.
+    """
+    try:
+        raw = read_bounded(path, limit)
+    except OSError:
+        return None
+    import json
+
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):
+        return None
+
+
+# -- check records -----------------------------------------------------------------
+
+
+def read_records(cache: str) -> dict[str, Any] | None:
+    """The check records in the cache folder ``cache`` by key, if the file is this host's."""
+    data = read_json(os.path.join(cache, "checks.json"), RECORDS_LIMIT)
+    if not (
+        isinstance(data, dict)
+        and data.get("format") == RECORDS_FORMAT
+        and data.get("host") == __version__
+        and isinstance(data.get("plugins"), dict)
+    ):
+        return None
+    plugins: dict[str, Any] = data["plugins"]
+    return plugins
+
+
+def record_key(name: str, value: str, dist_name: str, dist_path: str) -> str:
+    """The key of a plugin's check record (``_policy.info.Remembered``).
+
+    The path keeps apart the records of environments that share a cache.
+    """
+    return f"{name}={value}@{canonical_name(dist_name)}@{dist_path}"
+
+
+# -- fingerprints and digests ---------------------------------------------------------
+
+
+def editable_project(path: str | None) -> str | None:
+    """The project folder of the editable install (PEP 660) whose metadata is at ``path``."""
+    if not path:
+        return None
+    try:
+        with open(os.path.join(path, "direct_url.json"), encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if '"editable"' not in text:
+        return None
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    url = data.get("url") if isinstance(data, dict) else None
+    info = data.get("dir_info") if isinstance(data, dict) else None
+    if not (isinstance(info, dict) and info.get("editable") and isinstance(url, str)):
+        return None
+    if not url.startswith("file://"):
+        return None
+    from urllib.parse import unquote, urlparse
+
+    return os.path.normpath(unquote(urlparse(url).path))
+
+
+def own_metadata(
+    project: str | None, version: str, copy_version: str, copy_path: str | None
+) -> bool:
+    """Whether a copy further on ``sys.path`` is an editable project's own metadata.
+
+    setuptools leaves the project's metadata next to the source of an
+    editable install (PEP 660): the same installation, not a stale copy, so
+    discovery says nothing about it. ``project`` is :func:`editable_project`
+    of the copy in use, ``version`` its version.
+    """
+    return (
+        project is not None
+        and copy_version == version
+        and (copy_path or "").startswith(project + os.sep)
+    )
+
+
+def source_files(target: str) -> list[str]:
+    """The files of the top-level package an entry point value names (no import)."""
+    import importlib.util
+
+    top = target.partition(":")[0].strip().split(".")[0]
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError):
+        return []
+    if spec is None:
+        return []
+    if spec.submodule_search_locations:
+        found: list[str] = []
+        for root in spec.submodule_search_locations:
+            for folder, dirs, files in os.walk(root):
+                dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+                found.extend(
+                    os.path.join(folder, f) for f in sorted(files) if not f.endswith(".pyc")
+                )
+        return found
+    return [spec.origin] if spec.origin else []
+
+
+def fingerprint(
+    name: str, version: str, path: str | None, files: Iterable[str], target: str | None
+) -> str:
+    """``DistInfo.fingerprint``: a digest that changes whenever the distribution's files do."""
+    h = _new_sha256()
+    h.update(f"{name}\0{version}\0{path}\0".encode())
+    paths = list(files)
+    if path:
+        try:
+            listed = sorted(os.listdir(path))
+        except OSError:
+            listed = []
+        paths.extend(os.path.join(path, n) for n in listed)
+        if target and editable_project(path) is not None:
+            paths.extend(source_files(target))
+    for p in paths:
+        try:
+            st = os.stat(p)
+            key = f"{p}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
+            h.update(key.encode())
+        except OSError:
+            h.update(f"{p}\0missing\n".encode())
+    return str(h.hexdigest())
+
+
+def manifest_digest(manifest: Any) -> str:
+    """The digest a check record keeps of its manifest's JSON data.
+
+    A record whose manifest no longer matches it was changed by someone
+    other than plughost; the fast path of ``list`` then leaves the record
+    to the full path, which parses the manifest.
+    """
+    import json
+
+    text = json.dumps(manifest, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return sha256_hex(text.encode("ascii"))
