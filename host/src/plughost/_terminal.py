@@ -35,12 +35,30 @@ _CONTROLS = (
     "\u2028\u2029"  # line and paragraph separators
     "\ud800-\udfff"  # lone surrogates (cannot even be encoded)
 )
-_IN_BLOCK = re.compile(f"[{_CONTROLS}]")
-_IN_LINE = re.compile(f"[{_CONTROLS}\t\n]")
-# What JSON itself leaves raw with ensure_ascii=False (it escapes C0 already).
-_IN_JSON = re.compile(
-    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
-)
+# Compiled on first need: most text is printable, and then no pattern runs.
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
+def _pattern(which: str) -> re.Pattern[str]:
+    found = _PATTERNS.get(which)
+    if found is None:
+        source = {
+            "block": f"[{_CONTROLS}]",
+            "line": f"[{_CONTROLS}\t\n]",
+            # What JSON itself leaves raw with ensure_ascii=False (it escapes C0 already).
+            "json": "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+            "\ud800-\udfff]",
+        }[which]
+        found = _PATTERNS[which] = re.compile(source)
+    return found
+
+
+def _printable(text: str) -> bool:
+    # Every character plughost escapes is one that str.isprintable() refuses
+    # (Cc, Cf, Cs, Zl, Zp), so printable text needs no pattern at all.
+    return text.isprintable()
+
+
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -55,16 +73,22 @@ def _shown(match: re.Match[str]) -> str:
 
 def escape(text: str) -> str:
     """``text`` with every control character shown as an escape; newlines and tabs kept."""
-    if _IN_BLOCK.search(text) is None:
+    if _printable(text) or _printable(text.replace("\n", "").replace("\t", "")):
         return text
-    return _IN_BLOCK.sub(_shown, text)
+    block = _pattern("block")
+    if block.search(text) is None:
+        return text
+    return block.sub(_shown, text)
 
 
 def one_line(text: str) -> str:
     """``text`` escaped for a one-line field: newlines and tabs escaped too."""
-    if _IN_LINE.search(text) is None:
+    if _printable(text):
         return text
-    return _IN_LINE.sub(_shown, text)
+    line = _pattern("line")
+    if line.search(text) is None:
+        return text
+    return line.sub(_shown, text)
 
 
 def cut(text: str, width: int) -> str:
@@ -112,11 +136,14 @@ def _json_escape(match: re.Match[str]) -> str:
 def dumps(data: Any, *, indent: int | None = None) -> str:
     """``data`` as JSON text, readable (not ASCII-only) yet free of raw control characters."""
     text = json.dumps(data, ensure_ascii=False, indent=indent)
-    if _IN_JSON.search(text) is None:
+    if _printable(text.replace("\n", "")):
+        return text
+    raw = _pattern("json")
+    if raw.search(text) is None:
         return text
     # Inside JSON these characters only occur in strings, where a \u escape
     # means the same character.
-    return _IN_JSON.sub(_json_escape, text)
+    return raw.sub(_json_escape, text)
 
 
 class SafeStream:
