@@ -182,6 +182,7 @@ class Host:
         timeout: float | None = None,
         python: str | None = None,
     ) -> LoadedPlugin | IsolatedPlugin: ...
+
     def load(
         self,
         name: str,
@@ -198,7 +199,9 @@ class Host:
         in its own virtual environment, with plughost). ``timeout`` bounds
         each isolated call (default: the host's ``call_timeout``). Either
         handle is a context manager with the same ``call``. A plugin whose
-        config section names a ``runtime`` runs there.
+        config section names a ``runtime``, or that has a ``command``, runs
+        there whatever ``isolated`` says, since the user chose where it may
+        run; only ``runtime = "in-process"`` gives way to ``isolated=True``.
 
         Raises :class:`plughost.PluginNotFound` for an unknown name and
         :class:`plughost.PluginUnavailable` (with the state and the reason)
