@@ -133,3 +133,67 @@ def test_works_without_a_writable_cache_directory(plugin_env: PluginEnv) -> None
     assert "tools" in {p["name"] for p in json.loads(result.stdout)}
     run = plugin_env.plughost("run", "tools", "add", "1", "2", env=env)
     assert run.stdout == "3\n"
+
+
+def _states(env: PluginEnv, *names: str) -> dict[str, str]:
+    result = env.plughost("list", "--json")
+    assert result.returncode == 0, result.stderr
+    return {p["name"]: p["state"] for p in json.loads(result.stdout) if p["name"] in names}
+
+
+def test_a_run_reads_only_its_own_plugin_and_list_still_sees_every_edit(
+    plugin_env: PluginEnv, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    pip_install_target(site, [PACKAGES / "tools", PACKAGES / "marker"])
+    plugin_env.site = site
+    mine = ("tools", "marker", "marker2")
+    assert _states(plugin_env, *mine) == {"tools": "unchecked", "marker": "unchecked"}
+    (index,) = _index_files(plugin_env)
+    written = index.read_bytes()
+    # Another plugin's metadata edited in place: no folder on sys.path moves.
+    (info,) = site.glob("plughost_fixture_marker-*.dist-info")
+    entry_points = info / "entry_points.txt"
+    entry_points.write_text(entry_points.read_text() + "marker2 = plughost_fixture_marker:Marker\n")
+    run = plugin_env.plughost("--debug", "run", "tools", "add", "1", "2")
+    assert (run.returncode, run.stdout) == (0, "3\n"), run.stderr
+    assert "is current for plugin 'tools'" in run.stderr
+    assert index.read_bytes() == written  # nothing of marker was read
+    assert not list(plugin_env.marker_dir.iterdir())
+    # A command about every plugin checks every plugin's metadata.
+    assert _states(plugin_env, *mine) == {
+        "tools": "ok",
+        "marker": "unchecked",
+        "marker2": "unchecked",
+    }
+    assert index.read_bytes() != written
+
+
+def test_a_run_of_one_plugin_warns_about_the_config_as_a_run_over_all_would(
+    plugin_env: PluginEnv, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    pip_install_target(site, [PACKAGES / "tools", PACKAGES / "marker"])
+    plugin_env.site = site
+    config = plugin_env.home / "config" / "plughost" / "config.toml"
+    config.parent.mkdir(parents=True)
+    config.write_text(
+        'disable = ["tool"]\nallow = ["plughost-fixture-tools", "plughost-fixture-marker"]\n'
+        "[plugins.marker]\nenabled = true\n[plugins.nonesuch]\nenabled = true\n"
+    )
+    plugin_env.plughost("list")  # the index is warm: a run reads only the entries of tools
+    debug = plugin_env.plughost("--debug", "run", "tools", "add", "1", "2")
+    assert "is current for plugin 'tools'" in debug.stderr
+    run = plugin_env.plughost("run", "tools", "add", "1", "2")
+    assert (run.returncode, run.stdout) == (0, "3\n"), run.stderr
+    warnings = run.stderr.splitlines()
+    assert warnings == [
+        f"warning: file {config} disables 'tool', but no plugin of that name is installed;"
+        " did you mean 'tools'?",
+        f"warning: config file {config} has a [plugins.nonesuch] table, but no plugin of that"
+        " name is installed",
+    ]
+    everything = plugin_env.plughost(
+        "run", "tools", "add", "1", "2", env=plugin_env.environ(PLUGHOST_NO_INDEX="1")
+    )
+    assert everything.stderr.splitlines() == warnings

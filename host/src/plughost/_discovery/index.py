@@ -40,8 +40,9 @@ from .index_data import (
     path_key,
     undeclared,
 )
+from .lean import canonical_name
 
-__all__ = ["FORMAT", "discover"]
+__all__ = ["FORMAT", "OnePlugin", "discover", "discover_one"]
 
 log = logging.getLogger(__name__)
 
@@ -138,12 +139,14 @@ def _build(group: str) -> tuple[list[Candidate], dict[str, Any]]:
     return candidates, data
 
 
-def _trusted(data: Any, group: str) -> list[Candidate] | None:
-    """The candidates of an index, or None when anything about it is off."""
-    current = current_index(data, group)
+def _trusted(data: Any, group: str, only: str | None = None) -> list[Candidate] | None:
+    """The candidates of an index (those called ``only``), or None when anything is off."""
+    current = current_index(data, group, only)
     if current is None:
         return None
     raw, covered = current
+    if only is not None:
+        raw = [c for c in raw if isinstance(c, dict) and c.get("name") == only]
     try:
         candidates = [_candidate_from_dict(c, group) for c in raw]
     except ValueError as exc:
@@ -197,3 +200,48 @@ def discover(
     candidates, data = _build(group)
     write_json(path, data)
     return candidates
+
+
+class OnePlugin:
+    """What the index says of one plugin name: its candidates, and what else is installed.
+
+    ``names`` and ``dist_keys`` are every plugin name and plugin distribution
+    the index lists, as it lists them (not checked against the files), for
+    the policy's warnings about names and distributions nothing provides.
+    """
+
+    __slots__ = ("candidates", "dist_keys", "names")
+
+    def __init__(self, candidates: list[Candidate], names: set[str], dist_keys: set[str]) -> None:
+        self.candidates = candidates
+        self.names = names
+        self.dist_keys = dist_keys
+
+
+def discover_one(group: str, name: str, *, cache_dir: Path) -> OnePlugin | None:
+    """The candidates called ``name``, from the index, checking only their distributions.
+
+    None when the index is missing, stale or damaged, or lists no such name:
+    then the caller discovers everything (and rebuilds the index).
+    """
+    if os.environ.get("PLUGHOST_NO_INDEX"):
+        return None
+    path = _index_file(cache_dir, group)
+    data = read_json(path, _LIMIT, "the discovery index")
+    if data is None:
+        return None
+    candidates = _trusted(data, group, name)
+    if not candidates:
+        return None
+    names: set[str] = set()
+    dist_keys: set[str] = set()
+    for raw in data["candidates"]:
+        dist = raw.get("dist") if isinstance(raw, dict) else None
+        if not (isinstance(dist, dict) and isinstance(raw.get("name"), str)):
+            return None
+        if not isinstance(dist.get("name"), str):
+            return None
+        names.add(raw["name"])
+        dist_keys.add(canonical_name(dist["name"]))
+    log.debug("discovery index %s is current for plugin %r", path, name)
+    return OnePlugin(candidates, names, dist_keys)

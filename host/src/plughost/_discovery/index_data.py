@@ -183,12 +183,19 @@ def undeclared(
     return None
 
 
-def current_index(data: Any, group: str) -> tuple[list[Any], set[str]] | None:
+def current_index(
+    data: Any, group: str, only: str | None = None
+) -> tuple[list[Any], set[str]] | None:
     """The raw entries of an index and the folders its key covers, if its key is current.
 
     The index must be of this format, host, interpreter and group; its
     ``sys.path`` key and each plugin distribution's metadata key must match
     what is there now. The entries' own shape is left to :func:`check_candidate`.
+    With ``only`` (a plugin name), only the distributions of the entries of
+    that name are stat'ed, so that one plugin's run costs the same whatever
+    else is installed: a distribution added or removed still moves its
+    ``sys.path`` folder, and only an edit in place of another distribution's
+    metadata goes unseen until a command that reads every plugin.
     """
     if not (
         isinstance(data, dict)
@@ -202,15 +209,31 @@ def current_index(data: Any, group: str) -> tuple[list[Any], set[str]] | None:
     dists, raw = data.get("dists"), data.get("candidates")
     if not isinstance(dists, list) or not isinstance(raw, list):
         return None
+    wanted = None if only is None else _folders_of(raw, only)
     covered: set[str] = set()
     for key in dists:
         if not (isinstance(key, list) and key and isinstance(key[0], list) and key[0]):
             return None
         folder = key[0][0]
-        if not isinstance(folder, str) or key != dist_key(folder):
+        if not isinstance(folder, str):
+            return None
+        if wanted is not None and folder not in wanted:
+            continue
+        if key != dist_key(folder):
             return None
         covered.add(folder)
     return raw, covered
+
+
+def _folders_of(raw: list[Any], name: str) -> set[str]:
+    """The metadata folders of the entries called ``name`` and of their shadowed copies."""
+    folders: set[str] = set()
+    for cand in raw:
+        if isinstance(cand, dict) and cand.get("name") == name:
+            for dist in [cand.get("dist"), *(cand.get("shadowed") or [])]:
+                if isinstance(dist, dict) and isinstance(dist.get("path"), str):
+                    folders.add(dist["path"])
+    return folders
 
 
 def index_entries(cache: str, group: str) -> list[dict[str, Any]] | None:

@@ -11,12 +11,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence, Set
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import API_VERSION, __version__
-from .._discovery.index import discover
+from .._discovery.index import discover, discover_one
 from .._errors import PluginNotFound
 from .config import Policy
-from .decide import Entry, decide
+from .decide import Decision, Entry, decide
+
+if TYPE_CHECKING:
+    from .._discovery.entrypoints import Candidate
 
 __all__ = ["Catalogue"]
 
@@ -53,6 +57,7 @@ class Catalogue:
         self._executables = executables
         self._entries: dict[str, Entry] | None = None
         self._passed_over: list[Entry] = []
+        self._alone: dict[str, Entry] = {}
 
     def entries(self) -> dict[str, Entry]:
         """The loadable entries by name (discovered and decided on first use)."""
@@ -66,8 +71,19 @@ class Catalogue:
                 use_index=self._use_index,
                 refresh=self._refresh,
             )
-        decision = decide(
-            found,
+        decision = self._decide(found)
+        self._entries = decision.entries
+        self._passed_over = decision.passed_over
+        _log_entries(self.every())
+        return self._entries
+
+    def _decide(
+        self,
+        candidates: list[Candidate] | None,
+        installed: tuple[set[str], set[str]] | None = None,
+    ) -> Decision:
+        return decide(
+            candidates,
             policy=self._policy,
             host_version=__version__,
             api_version=API_VERSION,
@@ -75,20 +91,28 @@ class Catalogue:
             disable=self._disable,
             interpreters=self._interpreters,
             executables=self._executables,
+            installed=installed,
         )
-        self._entries = decision.entries
-        self._passed_over = decision.passed_over
-        if log.isEnabledFor(logging.DEBUG):
-            for entry in self.every():
-                dist = entry.candidate.dist if entry.candidate else None
-                log.debug(
-                    "plugin %r (%s): %s%s",
-                    entry.name,
-                    dist.label() if dist else "no distribution",
-                    entry.state.value,
-                    f": {entry.reason}" if entry.reason else "",
-                )
-        return self._entries
+
+    def _one(self, name: str) -> Entry | None:
+        """The entry of ``name`` from its own index entries alone, if the index holds it.
+
+        A run of one plugin then reads and stats nothing of the others.
+        """
+        if self.classes is not None or not self._use_index or self._refresh:
+            return None
+        found = self._alone.get(name)
+        if found is not None:
+            return found
+        one = discover_one(self._group, name, cache_dir=self._cache_dir)
+        if one is None:
+            return None
+        decision = self._decide(one.candidates, (one.names, one.dist_keys))
+        found = decision.entries.get(name)
+        if found is not None:
+            _log_entries([found])
+            self._alone[name] = found
+        return found
 
     def every(self) -> list[Entry]:
         """Every row ``list`` shows: each entry, and each distribution a pin passed over."""
@@ -98,6 +122,10 @@ class Catalogue:
 
     def entry(self, name: str) -> Entry:
         """The entry of plugin ``name``; :class:`plughost.PluginNotFound`, with suggestions."""
+        if self._entries is None:
+            alone = self._one(name)
+            if alone is not None:
+                return alone
         entries = self.entries()
         found = entries.get(name)
         if found is None:
@@ -110,4 +138,19 @@ class Catalogue:
         """The entries of ``names``, in that order; all of them for None."""
         if names is None:
             return list(self.entries().values())
+        if len(names) > 1:
+            self.entries()  # one discovery for all of them
         return [self.entry(n) for n in names]
+
+
+def _log_entries(entries: list[Entry]) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        for entry in entries:
+            dist = entry.candidate.dist if entry.candidate else None
+            log.debug(
+                "plugin %r (%s): %s%s",
+                entry.name,
+                dist.label() if dist else "no distribution",
+                entry.state.value,
+                f": {entry.reason}" if entry.reason else "",
+            )

@@ -67,8 +67,14 @@ def decide(
     disable: Iterable[str] = (),
     interpreters: Mapping[str, str] | None = None,
     executables: Mapping[str, Sequence[str]] | None = None,
+    installed: tuple[set[str], set[str]] | None = None,
 ) -> Decision:
-    """Decide every plugin's state from metadata and policy."""
+    """Decide every plugin's state from metadata and policy.
+
+    ``installed`` (every plugin name and plugin distribution there is) is
+    given when ``candidates`` are those of one name only: the policy's
+    warnings about names and distributions nothing provides look at it.
+    """
     entries: dict[str, Entry] = {}
     passed_over: list[Entry] = []
     if classes is not None:
@@ -89,7 +95,7 @@ def decide(
         _run_elsewhere(entries, name, python, None)
     for name, command in (executables or {}).items():
         _run_elsewhere(entries, name, None, tuple(command))
-    _apply_policy(entries, policy, frozenset(disable))
+    _apply_policy(entries, policy, frozenset(disable), installed)
     for name, entry in entries.items():
         entry.settings = policy.plugin(name).settings
     return Decision(dict(sorted(entries.items())), passed_over)
@@ -185,12 +191,20 @@ def _not_providing(pin: str) -> str:
     return "does not provide it"
 
 
-def _apply_policy(entries: dict[str, Entry], policy: Policy, disable: frozenset[str]) -> None:
+def _apply_policy(
+    entries: dict[str, Entry],
+    policy: Policy,
+    disable: frozenset[str],
+    installed: tuple[set[str], set[str]] | None,
+) -> None:
     allow = policy.allow
+    known = set(entries) if installed is None else set(entries) | installed[0]
     if allow is not None:
         provided = {
             e.candidate.dist.key for e in entries.values() if e.candidate and e.candidate.dist
         }
+        if installed is not None:
+            provided |= installed[1]
         for missing in sorted(allow - provided):
             log.warning(
                 "%s allows distribution %r, which provides no installed plugin%s",
@@ -199,19 +213,19 @@ def _apply_policy(entries: dict[str, Entry], policy: Policy, disable: frozenset[
                 _meant(missing, provided),
             )
     names = policy.disable | disable
-    for missing in sorted(names - entries.keys()):
+    for missing in sorted(names - known):
         log.warning(
             "%s disables %r, but no plugin of that name is installed%s",
             policy.sources.get("disable", "the disable list"),
             missing,
-            _meant(missing, entries),
+            _meant(missing, sorted(known)),
         )
-    for missing in sorted(policy.plugins.keys() - entries.keys()):
+    for missing in sorted(policy.plugins.keys() - known):
         log.warning(
             "%s has a [plugins.%s] table, but no plugin of that name is installed%s",
             f"config file {policy.path}",
             missing,
-            _meant(missing, entries),
+            _meant(missing, sorted(known)),
         )
     for name, entry in entries.items():
         reason = _blocked(name, entry, policy, names, disable)
