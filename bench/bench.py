@@ -22,7 +22,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -571,15 +570,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cache_notes(work: Path) -> list[str]:
-    """Why stevedore's anchor might run without its cache, as a user's never would."""
-    tmp = Path(tempfile.gettempdir()).resolve()
+    """Why stevedore's anchor might run without its cache, as a user's never would.
+
+    stevedore turns its cache off when the interpreter's path starts with
+    ``/tmp`` (its test, not the temporary folder's: nox points ``TMPDIR``
+    into the session) or when its cache folder holds a ``.disable`` file.
+    """
     notes = []
-    for what, where in (("the interpreter", Path(sys.executable)), ("the bench folder", work)):
-        if where.resolve().is_relative_to(tmp):
-            notes.append(
-                f"{what} lives under {tmp}, where stevedore disables its cache: "
-                "run the bench from a checkout outside it"
-            )
+    if sys.executable.startswith("/tmp"):
+        notes.append(
+            f"the interpreter {sys.executable} lives under /tmp, where stevedore disables its"
+            " cache: run the bench from a checkout outside it"
+        )
+    disabled = work / "cache" / "xdg" / "python-entrypoints" / ".disable"
+    if disabled.exists():
+        notes.append(f"{disabled} exists, so stevedore's cache is off; remove it")
     return notes
 
 
