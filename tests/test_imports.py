@@ -73,6 +73,7 @@ def test_completion_imports_neither_discovery_nor_the_parser_of_a_plugin(
     assert not HEAVY & modules
     assert not {m for m in modules if m.startswith("plughost_")}
     lean = {
+        "argparse",
         "dataclasses",
         "pathlib",
         "tempfile",

@@ -81,7 +81,6 @@ _STARTS_PROCESSES = frozenset({"run", "check", "info", "install", "uninstall", "
 
 
 def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
-    from .arguments import build_parser
     from .output import (
         EXIT_INTERRUPTED,
         EXIT_OK,
@@ -113,6 +112,8 @@ def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
         out.as_json = "--json" in words
         out.debug = "--debug" in words
         configure_logging(out.debug, out.err)
+        from .arguments import build_parser
+
         parser = build_parser()
         if not args_list:
             # No command at all: what there is to do, not an error.
