@@ -274,11 +274,19 @@ def test_several_threads_call_at_once(wordcount: IsolatedPlugin) -> None:
 def test_a_cancelled_call_leaves_the_worker_usable(wordcount: IsolatedPlugin) -> None:
     # A timeout of 0 gives up at once: the host sends cancel and ignores the
     # late answer. Whichever the worker sends (the result, or -32800), it must
-    # send exactly one, or the host would see a response to nothing.
+    # send exactly one, or the host would see a response to nothing. On a busy
+    # machine the answer can be in before the wait even starts; then it is
+    # the call's result, as it would be for any timeout.
+    timed_out = 0
     for i in range(20):
-        with pytest.raises(plughost.CallTimeout):
-            wordcount.call_with_timeout("count", {"text": "a b c"}, 0)
+        try:
+            answer = wordcount.call_with_timeout("count", {"text": "a b c"}, 0)
+        except plughost.CallTimeout:
+            timed_out += 1
+        else:
+            assert answer == 3
         assert wordcount.call("count", text="a " * i) == i
+    assert timed_out >= 10
     assert wordcount.worker.alive
     assert wordcount.restarts == 0
 
