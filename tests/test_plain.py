@@ -19,7 +19,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import plughost
+from plughost import Manifest, ParamSpec, TypeSpec
 from plughost._plain import FIELDS, Field, FrozenInstanceError, field, frozen, mutable
+from plughost.testing import Sample
 
 
 @frozen
@@ -257,6 +259,27 @@ def test_like_the_data_class_twin(
 def test_mutable_equality_follows_the_fields(a: list[Any], b: list[Any]) -> None:
     assert (Bag("n", a) == Bag("n", b)) == (a == b)
     assert repr(Bag("n", a)) == f"Bag(name='n', items={a!r}, counts={{}}, open=True)"
+
+
+def test_the_public_records_keep_their_behaviour() -> None:
+    string = TypeSpec("string")
+    param = ParamSpec("name", string, required=True)
+    manifest = Manifest("tools", "Tools.", (), version="1.0")
+    assert (
+        repr(string)
+        == "TypeSpec(kind='string', items=None, values=None, enum=None, nullable=False)"
+    )
+    assert param == ParamSpec("name", TypeSpec("string"), True) and hash(param) == hash(
+        ParamSpec("name", TypeSpec("string"), True)
+    )
+    assert manifest.api_version == "1.0" and manifest.settings is None
+    assert Manifest.from_dict(manifest.to_dict()) == manifest
+    with pytest.raises(AttributeError):
+        manifest.name = "other"  # type: ignore[misc]
+    sample = Sample("echo", {"text": "a"}, expected="a")
+    assert Sample("echo").arguments == {} and Sample("echo").arguments is not sample.arguments
+    assert Sample.__match_args__ == ("command", "arguments", "expected", "error", "settings")
+    assert not dataclasses.is_dataclass(manifest)  # said so in docs/architecture.md
 
 
 def test_the_module_imports_nothing_heavy() -> None:
