@@ -28,6 +28,7 @@ TOP_LEVEL = {
     "plughost.worker": "python -m plughost.worker, public",
     "plughost._errors": "the exception hierarchy, shared by every stage",
     "plughost._host": "Host, the library's entry point over every stage",
+    "plughost._plain": "record classes without dataclasses, shared by every stage",
     "plughost._terminal": "escaping for the terminal, shared by the CLI and plugin output",
 }
 

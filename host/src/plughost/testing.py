@@ -32,8 +32,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._plain import field, frozen
 
 if TYPE_CHECKING:
     from ._host import Host
@@ -46,7 +47,7 @@ except ImportError:  # pragma: no cover - the module is meant for pytest
     pytest = None  # type: ignore[assignment]
 
 
-@dataclass(frozen=True)
+@frozen
 class Sample:
     """A sample call: ``command`` with ``arguments`` must return ``expected``.
 

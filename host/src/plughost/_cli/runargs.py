@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from .._contract.manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
+from .._plain import field, mutable
 from .._terminal import show_value
 from .parsing import REACHED, Parser
 
@@ -24,7 +24,7 @@ _JSON = "plughost:json"
 _DEBUG = "plughost:debug"
 
 
-@dataclass
+@mutable
 class RunRequest:
     """What the command line asks for: a command and its arguments, or help."""
 

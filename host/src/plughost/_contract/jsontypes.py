@@ -11,10 +11,10 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from .._errors import ManifestError
+from .._plain import frozen
 
 __all__ = [
     "SCALARS",
@@ -31,7 +31,7 @@ _LARGEST_FLOAT = int(sys.float_info.max)
 _KINDS = (*SCALARS, "array", "object", "null")
 
 
-@dataclass(frozen=True)
+@frozen
 class TypeSpec:
     """A JSON type: ``kind`` is string, integer, number, boolean, array,
     object (results only) or null (results only).

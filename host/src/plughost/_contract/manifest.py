@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import ManifestError
+from .._plain import field, frozen
 from .jsontypes import SCALARS, TypeSpec, describe_value, json_field, json_object
 
 __all__ = [
@@ -35,7 +35,7 @@ MANIFEST_VERSION = 1
 SETTING_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
-@dataclass(frozen=True)
+@frozen
 class ParamSpec:
     """One parameter of a command.
 
@@ -96,7 +96,7 @@ class ParamSpec:
         return cls(name, type_, required, default, help_)
 
 
-@dataclass(frozen=True)
+@frozen
 class SettingSpec:
     """One setting a plugin declares: its name, type, default and help.
 
@@ -150,7 +150,7 @@ class SettingSpec:
         return cls(name, type_, default, help_)
 
 
-@dataclass(frozen=True)
+@frozen
 class CommandSpec:
     """One command of a plugin: its name, help, parameters and result type."""
 
@@ -197,7 +197,7 @@ class CommandSpec:
         return cls(name, help_, params, returns, description)
 
 
-@dataclass(frozen=True)
+@frozen
 class Manifest:
     """Everything the host knows about a plugin without running it.
 

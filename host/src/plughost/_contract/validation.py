@@ -14,9 +14,9 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from .._plain import field, frozen
 from .annotation_types import SUPPORTED, SUPPORTED_RESULTS, Unsupported, annotation_name, type_spec
 from .docstrings import param_help, split_doc
 from .manifest import CommandSpec, Manifest, ParamSpec
@@ -33,7 +33,7 @@ RESERVED_OPTIONS = frozenset({"help", "json", "debug", "isolated", "timeout"})
 _COMMAND_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 
 
-@dataclass(frozen=True)
+@frozen
 class Validation:
     """The outcome of validating a plugin class: a manifest, or problems.
 

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .entrypoints import DistInfo
 
+from .._plain import frozen
 from .entrypoints import canonical_name
 
 __all__ = ["Compatibility", "check_compatibility"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Compatibility:
     """The outcome: ``ok``, the requirement that decided it, and a reason."""
 

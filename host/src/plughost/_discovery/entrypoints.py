@@ -15,9 +15,9 @@ import os
 import re
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from .._plain import field, frozen
 from .index_data import section_entries
 from .lean import canonical_name, editable_project, fingerprint
 
@@ -31,7 +31,7 @@ __all__ = ["Candidate", "DistInfo", "canonical_name", "find_candidates", "sectio
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
+@frozen
 class DistInfo:
     """A distribution that provides plugins, read from its metadata.
 
@@ -76,7 +76,7 @@ class DistInfo:
         return editable_project(self.path)
 
 
-@dataclass(frozen=True)
+@frozen
 class Candidate:
     """One entry point of the group with the distribution that declares it.
 

@@ -12,10 +12,10 @@ check. Many plughost processes may record at once; none loses another's.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .._plain import frozen
 from .cachefile import locked, read_json, write_json
 from .lean import RECORDS_FORMAT, RECORDS_LIMIT, cache_dir, manifest_digest
 
@@ -32,7 +32,7 @@ def default_cache_dir() -> Path:
     return Path(cache_dir())
 
 
-@dataclass(frozen=True)
+@frozen
 class CheckRecord:
     """The outcome of one check of one plugin."""
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from .._contract.reserved import HOST_PLUGIN_KEYS
 from .._discovery.lean import NotARegularFile, config_path, read_bounded
 from .._discovery.names import NAME_RULE, is_plugin_name
 from .._errors import PlughostError
+from .._plain import field, frozen
 
 __all__ = [
     "DEFAULT_CALL_TIMEOUT",
@@ -56,7 +56,7 @@ def default_config_path() -> Path:
     return Path(config_path())
 
 
-@dataclass(frozen=True)
+@frozen
 class PluginPolicy:
     """What ``[plugins.NAME]`` says about one plugin.
 
@@ -95,7 +95,7 @@ class PluginPolicy:
         }
 
 
-@dataclass(frozen=True)
+@frozen
 class Policy:
     """The effective settings, each with where it came from.
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from .._discovery.compat import check_compatibility
@@ -21,6 +20,7 @@ from .._discovery.entrypoints import Candidate, canonical_name
 from .._discovery.lean import own_metadata
 from .._discovery.names import bad_name_reason, is_plugin_name
 from .._discovery.states import PluginState
+from .._plain import field, frozen, mutable
 from .config import Policy
 
 __all__ = ["Entry", "decide"]
@@ -28,7 +28,7 @@ __all__ = ["Entry", "decide"]
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@mutable
 class Entry:
     """A plugin name with everything decided about it from metadata.
 
@@ -49,7 +49,7 @@ class Entry:
     loadable: bool = True
 
 
-@dataclass(frozen=True)
+@frozen
 class Decision:
     """The entries by name, the extra rows a pin produced, and warnings."""
 

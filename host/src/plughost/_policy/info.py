@@ -11,12 +11,12 @@ same.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .._discovery.records import CheckRecord, CheckRecords
 from .._discovery.states import PluginState
 from .._errors import PluginUnavailable, WorkerError
+from .._plain import frozen
 from .config import settings_digest
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class _Closable(_Started, Protocol):
     def close(self) -> None: ...
 
 
-@dataclass(frozen=True)
+@frozen
 class PluginInfo:
     """What the host knows of one plugin.
 

@@ -10,7 +10,6 @@ have had in process.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from .._contract.manifest import Manifest
@@ -23,6 +22,7 @@ from .._errors import (
     WorkerError,
     WorkerStartError,
 )
+from .._plain import frozen
 from . import protocol as p
 
 __all__ = ["Accepted", "ErrorFactory", "accept_initialize", "call_result", "initialize_params"]
@@ -31,7 +31,7 @@ __all__ = ["Accepted", "ErrorFactory", "accept_initialize", "call_result", "init
 ErrorFactory = Callable[[type[WorkerError], str], WorkerError]
 
 
-@dataclass(frozen=True)
+@frozen
 class Accepted:
     """A completed handshake."""
 

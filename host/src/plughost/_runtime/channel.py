@@ -14,10 +14,10 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import IO, Any, NoReturn
 
 from .._errors import CallTimeout, ProtocolError, WorkerCrashed, WorkerError
+from .._plain import frozen
 from . import protocol as p
 from .inflight import InFlight
 from .lifetime import describe_status
@@ -35,7 +35,7 @@ EXIT_NEWS = 0.3
 _CANCEL_DEADLINE = 0.25
 
 
-@dataclass(frozen=True)
+@frozen
 class ProcessHooks:
     """What a :class:`Channel` needs of the worker's process, as callables."""
 

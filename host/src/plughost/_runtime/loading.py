@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -20,6 +19,7 @@ from .._contract.manifest import Manifest
 from .._contract.untrusted import class_name, describe_exception, is_user_interrupt, plugin_code
 from .._contract.validation import validate_plugin_class
 from .._discovery.states import PluginState
+from .._plain import field, frozen
 from .._policy.settings import resolve_settings
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class Loaded:
     """A plugin instance ready to be called, with its manifest."""
 
@@ -40,7 +40,7 @@ class Loaded:
     methods: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@frozen
 class LoadFailure:
     """Why a plugin cannot be used: ``broken`` or ``invalid``, and every problem."""
 
