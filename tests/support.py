@@ -30,8 +30,9 @@ PACKAGES = Path(__file__).parent / "packages"
 # and the projects of test_backends, test_manage and test_verify, which
 # install them into places of their own.
 SECOND_VENV_ONLY = {"dep-new", "venv-only"}
-# Would hang every `plughost check` of the shared site: installed by its tests alone.
-OWN_SITE = {"slow-import"}
+# Would hang every `plughost check` of the shared site, or changes with the
+# environment (test_fast_run.py): installed by their tests alone.
+OWN_SITE = {"slow-import", "changeable"}
 OWN_PLACES = ("backend-", "manage-", "verify-")
 ALL_FIXTURES = sorted(
     p.name

@@ -45,7 +45,7 @@ PUBLIC: dict[str, dict[str, str | None]] = {
         "load_policy": "plughost._policy.config",
         "Host": "plughost._host",
         "PluginInfo": "plughost._policy.info",
-        "LoadedPlugin": "plughost._runtime.handles",
+        "LoadedPlugin": "plughost._runtime.loaded",
         "IsolatedPlugin": "plughost._runtime.handles",
         "PluginState": "plughost._discovery.states",
     },

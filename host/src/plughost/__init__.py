@@ -86,7 +86,7 @@ _LAZY = {
     "Policy": "_policy.config",
     "load_policy": "_policy.config",
     "Host": "_host",
-    "LoadedPlugin": "_runtime.handles",
+    "LoadedPlugin": "_runtime.loaded",
     "IsolatedPlugin": "_runtime.handles",
     "PluginInfo": "_host",
     "PluginState": "_discovery.states",
@@ -114,7 +114,8 @@ if TYPE_CHECKING:
     )
     from ._host import Host, PluginInfo
     from ._policy.config import ConfigError, Policy, load_policy
-    from ._runtime.handles import IsolatedPlugin, LoadedPlugin
+    from ._runtime.handles import IsolatedPlugin
+    from ._runtime.loaded import LoadedPlugin
 
 
 def __getattr__(name: str) -> Any:

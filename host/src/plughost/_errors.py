@@ -7,7 +7,10 @@ exit codes; library users catch them by class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
 
 __all__ = [
     "ArgumentError",

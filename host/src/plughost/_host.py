@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from ._manage.tampering import Tampering
     from ._manage.verify import DistVerification
     from ._policy.decide import Entry
-    from ._runtime.handles import IsolatedPlugin, LoadedPlugin
+    from ._runtime.handles import IsolatedPlugin
+    from ._runtime.loaded import LoadedPlugin
 
 __all__ = ["Host", "PluginInfo"]
 

@@ -17,8 +17,9 @@ from .completion_scripts import completion_command
 from .config_command import config_command
 from .context import check_name, host_from
 from .fast import list_lines
+from .logs import configure_logging
 from .new_project import new_project
-from .output import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, Output, configure_logging
+from .output import EXIT_FAILED, EXIT_OK, EXIT_UNAVAILABLE, Output, format_result
 
 if TYPE_CHECKING:
     from .._host import PluginInfo
@@ -176,25 +177,10 @@ def _cmd_run(args: argparse.Namespace, out: Output) -> int:
     if out.as_json:
         out.json(result, indent=None)
     else:
-        text = _format_result(result)
+        text = format_result(result)
         if text:
             out.write(text)
     return EXIT_OK
-
-
-def _format_result(value: object) -> str:
-    """A command's result as a person reads it: text as it is, a list one item a line."""
-
-    def item(v: object) -> str:
-        return v if isinstance(v, str) else show_value(v)
-
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return "\n".join(item(v) for v in value)
-    if isinstance(value, dict):
-        return "\n".join(f"{k}: {item(v)}" for k, v in value.items())
-    return item(value)
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace, Output], int]] = {

@@ -54,7 +54,17 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Any
 
-__all__ = ["CONFIG_LIMIT", "OUTCOME_VARIABLES", "Row", "answer", "list_lines", "reader_gone"]
+__all__ = [
+    "CONFIG_LIMIT",
+    "OUTCOME_VARIABLES",
+    "Row",
+    "answer",
+    "list_lines",
+    "quiet_entries",
+    "quiet_policy",
+    "reader_gone",
+    "standard_streams",
+]
 
 #: A plugin as ``list`` shows it: name, state, distribution, version, summary, reason.
 Row = tuple[str, str, "str | None", "str | None", str, str]
@@ -143,7 +153,7 @@ def answer(argv: Sequence[str]) -> int | None:
         return 130
 
 
-def _quiet_policy() -> bool:
+def quiet_policy() -> bool:
     """Whether the user's policy is the default one and says nothing on stderr."""
     if any(name in os.environ for name in OUTCOME_VARIABLES):
         return False
@@ -157,7 +167,7 @@ def _quiet_policy() -> bool:
     return not raw.strip()  # an empty file says nothing: no TOML parser needed
 
 
-def _standard_streams() -> bool:
+def standard_streams() -> bool:
     if sys.stdout is None or sys.stderr is None:
         return False
     try:
@@ -170,7 +180,7 @@ def _standard_streams() -> bool:
 
 def _rows() -> list[Row] | None:
     """Every plugin as the full path's ``Host.plugins()`` would show it, or None if unsure."""
-    if not _standard_streams() or not _quiet_policy():
+    if not standard_streams() or not quiet_policy():
         return None
     from .._manage.interrupted import interrupted_install_warning
 
@@ -180,20 +190,8 @@ def _rows() -> list[Row] | None:
     raw = index_entries(cache, ENTRY_POINT_GROUP)
     if raw is None:
         return None
-    entries = [(c["name"], c["value"], c["dist"]["path"]) for c in raw]
-    covered = {c["dist"]["path"] for c in raw}
-    if undeclared(entries, ENTRY_POINT_GROUP, covered) is not None:
+    if not quiet_entries(raw):
         return None
-    names = [c["name"] for c in raw]
-    if len(set(names)) != len(names):
-        return None  # a conflict, or two entry points of one name: the full path words it
-    for cand in raw:
-        # A stale copy further on sys.path is a warning of the full path's.
-        dist = cand["dist"]
-        project = editable_project(dist["path"]) if cand["shadowed"] else None
-        for copy in cand["shadowed"]:
-            if not own_metadata(project, dist["version"], copy["version"], copy["path"]):
-                return None
     records = read_records(cache) or {}
     rows: list[Row] = []
     for cand in sorted(raw, key=lambda c: str(c["name"])):
@@ -202,6 +200,29 @@ def _rows() -> list[Row] | None:
             return None
         rows.append(row)
     return rows
+
+
+def quiet_entries(raw: list[dict[str, Any]]) -> bool:
+    """Whether the full path says nothing about these index entries but their rows.
+
+    Each entry point is still declared by its distribution, no name is
+    provided twice (a conflict), and no stale copy of a distribution lies
+    further on ``sys.path``: each of those is a warning of the full path's.
+    """
+    entries = [(c["name"], c["value"], c["dist"]["path"]) for c in raw]
+    covered = {c["dist"]["path"] for c in raw}
+    if undeclared(entries, ENTRY_POINT_GROUP, covered) is not None:
+        return False
+    names = [c["name"] for c in raw]
+    if len(set(names)) != len(names):
+        return False  # a conflict, or two entry points of one name: the full path words it
+    for cand in raw:
+        dist = cand["dist"]
+        project = editable_project(dist["path"]) if cand["shadowed"] else None
+        for copy in cand["shadowed"]:
+            if not own_metadata(project, dist["version"], copy["version"], copy["path"]):
+                return False
+    return True
 
 
 def _row(cand: dict[str, Any], records: dict[str, Any]) -> Row | None:

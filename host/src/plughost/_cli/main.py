@@ -50,9 +50,6 @@ def console() -> int:
     fast = answer(sys.argv[1:])
     if fast is not None:
         return fast
-    import contextlib
-    import threading
-
     from .._contract.untrusted import install_interrupt_handler
     from .output import Output
 
@@ -64,12 +61,16 @@ def console() -> int:
         from .._runtime.reaper import end_descendants
 
         end_descendants()
-    lingering = any(
+    # No thread can linger where nothing imported threading.
+    threading = sys.modules.get("threading")
+    lingering = threading is not None and any(
         t.is_alive() and not t.daemon
         for t in threading.enumerate()
         if t is not threading.main_thread()
     )
     if out.shielded or lingering:
+        import contextlib
+
         with contextlib.suppress(OSError, ValueError):
             out.flush()
         os._exit(code)
@@ -87,17 +88,26 @@ def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
         EXIT_USAGE,
         UsageError,
         claim_standard_fds,
-        configure_logging,
         fail,
     )
 
-    configure_logging(False, out.err)
     try:
         if not claim_standard_fds():
             raise UsageError(
                 "standard output is closed, and plughost prints its results there;"
                 " give it one (for example > FILE or > /dev/null)"
             )
+        if console and args_list[:1] == ["run"]:
+            # A plain run of a checked plugin, without the parser or logging.
+            from .fast_run import answer as run_fast
+
+            code = run_fast(args_list, out)
+            if code is not None:
+                out.flush()
+                return code
+        from .logs import configure_logging
+
+        configure_logging(False, out.err)
         if args_list[:1] == ["__complete"]:
             # The shells' completion scripts run this at every TAB: it answers
             # from the discovery index and check records, without the parser.

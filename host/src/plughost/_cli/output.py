@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import os
 import sys
-from typing import IO, Any
 
-from .._terminal import SafeStream, dumps, escape, one_line
+from .._terminal import SafeStream, dumps, escape, one_line, show_value
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 __all__ = [
     "EXIT_FAILED",
@@ -28,8 +30,8 @@ __all__ = [
     "Output",
     "UsageError",
     "claim_standard_fds",
-    "configure_logging",
     "fail",
+    "format_result",
 ]
 
 EXIT_OK = 0
@@ -115,11 +117,10 @@ class Output:
         self._saved = (sys.stdout, sys.stderr, out_fd, stdout.fileno())
         self.stream = SafeStream(_text_stream(os.dup(out_fd), stdout))
         self.err = SafeStream(_text_stream(err_fd, stderr, line_buffering=True))
-        for handler in logging.getLogger("plughost").handlers:
-            if getattr(handler, "_plughost_cli", False) and isinstance(
-                handler, logging.StreamHandler
-            ):
-                handler.setStream(self.err)
+        if "logging" in sys.modules:  # else nothing logs yet: see _cli.logs
+            from .logs import retarget
+
+            retarget(self.err)
         # Python-level writes of plugin code go to stderr, escaped too.
         sys.stdout = sys.stderr = SafeStream(stderr)
 
@@ -157,57 +158,19 @@ class Output:
         self.err.flush()
 
 
-class _CliFormatter(logging.Formatter):
-    """``warning: message``; a worker's plain stderr lines as they were written."""
+def format_result(value: object) -> str:
+    """A command's result as a person reads it: text as it is, a list one item a line."""
 
-    def __init__(self, debug: bool) -> None:
-        super().__init__(
-            "%(levelname)s %(name)s: %(message)s" if debug else "%(levelname)s: %(message)s"
-        )
+    def item(v: object) -> str:
+        return v if isinstance(v, str) else show_value(v)
 
-    def format(self, record: logging.LogRecord) -> str:
-        if getattr(record, "plughost_raw", False):
-            return one_line(record.getMessage())
-        if record.name.startswith("plughost.plugin."):
-            plugin = record.name.removeprefix("plughost.plugin.")
-            return one_line(f"{record.levelname}: [{plugin}] {record.getMessage()}")
-        text = super().format(record)
-        # A traceback (with --debug) keeps its lines; a message is one line.
-        return text if record.exc_info else one_line(text)
-
-
-class _PluginFilter(logging.Filter):
-    """A worker's plain stderr lines always pass, as an in-process plugin's would."""
-
-    def __init__(self, threshold: int) -> None:
-        super().__init__()
-        self.threshold = threshold
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not record.name.startswith("plughost.plugin."):
-            return True
-        return getattr(record, "plughost_raw", False) or record.levelno >= self.threshold
-
-
-def configure_logging(debug: bool, stream: SafeStream) -> None:
-    """Log ``plughost`` records to ``stream``: warnings, or everything with ``debug``."""
-    root = logging.getLogger("plughost")
-    for h in list(root.handlers):
-        if getattr(h, "_plughost_cli", False):
-            root.removeHandler(h)
-    handler = logging.StreamHandler(stream)
-    handler._plughost_cli = True  # type: ignore[attr-defined]
-    handler.setFormatter(_CliFormatter(debug))
-    threshold = logging.DEBUG if debug else logging.WARNING
-    handler.addFilter(_PluginFilter(threshold))
-    root.addHandler(handler)
-    root.setLevel(threshold)
-    # Plugin output is filtered by the handler, not by the level.
-    logging.getLogger("plughost.plugin").setLevel(logging.DEBUG)
-    logging.addLevelName(logging.DEBUG, "debug")
-    logging.addLevelName(logging.INFO, "info")
-    logging.addLevelName(logging.WARNING, "warning")
-    logging.addLevelName(logging.ERROR, "error")
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "\n".join(item(v) for v in value)
+    if isinstance(value, dict):
+        return "\n".join(f"{k}: {item(v)}" for k, v in value.items())
+    return item(value)
 
 
 def fail(

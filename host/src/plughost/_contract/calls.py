@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Mapping
-from typing import Any
-
 from .._errors import ArgumentError
 from .manifest import CommandSpec, Manifest, TypeSpec, describe_value
 from .untrusted import NotPlain, plain
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 __all__ = ["WrongResult", "check_arguments", "find_command", "normalise_result"]
 
@@ -19,7 +20,7 @@ def find_command(manifest: Manifest, command: str) -> CommandSpec:
     if spec is not None:
         return spec
     names = [c.name for c in manifest.commands]
-    close = difflib.get_close_matches(command, names, n=1)
+    close = _close(command, names)
     hint = f"did you mean {close[0]!r}? " if close else ""
     raise ArgumentError(
         f"plugin {manifest.name!r} has no command {command!r}; {hint}its commands:"
@@ -52,7 +53,7 @@ def check_arguments(
     names = [p.name for p in spec.params]
     for key in arguments:
         if spec.param(key) is None:
-            close = difflib.get_close_matches(key, names, n=1)
+            close = _close(key, names)
             hint = f"did you mean {close[0]!r}? " if close else ""
             listed = ", ".join(names) if names else "none"
             raise fail(f"no parameter {key!r}; {hint}its parameters: {listed}")
@@ -67,6 +68,13 @@ def check_arguments(
             raise fail(f"the parameter {p.name!r} must be {p.type.describe()}, not {_show(value)}")
         result[p.name] = _as_json(value, p.type)
     return result
+
+
+def _close(word: str, names: list[str]) -> list[str]:
+    """The name closest to ``word``, for a hint (``difflib`` only once a call is refused)."""
+    import difflib
+
+    return difflib.get_close_matches(word, names, n=1)
 
 
 def _show(value: object) -> str:

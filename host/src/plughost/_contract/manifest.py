@@ -10,12 +10,15 @@ of their values, and the check of a value against a type, are in ``_types``.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
 
 from .._errors import ManifestError
 from .._plain import field, frozen
 from .jsontypes import SCALARS, TypeSpec, describe_value, json_field, json_object
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 __all__ = [
     "MANIFEST_VERSION",

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     _F = TypeVar("_F", bound=Callable[..., Any])
 
-__all__ = ["COMMAND_MARK", "SETTINGS_CLASS", "Plugin", "command"]
+__all__ = ["COMMAND_MARK", "SETTINGS_CLASS", "Plugin", "command", "command_functions"]
 
 #: The attribute ``@command`` sets on a function; its value is the command name.
 COMMAND_MARK = "__plughost_command__"
@@ -78,3 +78,17 @@ def command(func: _F | None = None, /, *, name: str | None = None) -> _F | Calla
     if func is not None:
         return mark(func)
     return mark
+
+
+def command_functions(cls: type) -> list[tuple[str, Callable[..., Any]]]:
+    """The marked methods of ``cls`` and its bases, in definition order."""
+    found: dict[str, Callable[..., Any]] = {}
+    for klass in reversed(cls.__mro__):
+        for attr_name, value in vars(klass).items():
+            func = value.__func__ if isinstance(value, staticmethod | classmethod) else value
+            if callable(func) and hasattr(func, COMMAND_MARK):
+                found[attr_name] = func
+            elif attr_name in found:
+                # A subclass replaced the command with something unmarked.
+                del found[attr_name]
+    return list(found.items())

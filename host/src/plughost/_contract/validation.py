@@ -20,7 +20,7 @@ from .._plain import field, frozen
 from .annotation_types import SUPPORTED, SUPPORTED_RESULTS, Unsupported, annotation_name, type_spec
 from .docstrings import param_help, split_doc
 from .manifest import CommandSpec, Manifest, ParamSpec
-from .plugin import COMMAND_MARK, Plugin
+from .plugin import COMMAND_MARK, Plugin, command_functions
 from .settings_class import declared_settings
 from .untrusted import class_name, describe_exception, plain, safe_repr, safe_str, type_name
 
@@ -92,7 +92,7 @@ def validate_plugin_class(
 
     commands: list[CommandSpec] = []
     seen: dict[str, str] = {}
-    marked = _command_functions(cls)
+    marked = command_functions(cls)
     for attr_name, func in marked:
         cmd_name = getattr(func, COMMAND_MARK)
         where = f"command {cmd_name!r} ({qualname}.{attr_name})"
@@ -140,20 +140,6 @@ def _describe_object(obj: object) -> str:
     if isinstance(obj, types.ModuleType):
         return f"the module {safe_str(obj.__name__)}"
     return f"{type_name(obj)} object {safe_repr(obj)}"
-
-
-def _command_functions(cls: type) -> list[tuple[str, Callable[..., Any]]]:
-    """The marked methods of ``cls`` and its bases, in definition order."""
-    found: dict[str, Callable[..., Any]] = {}
-    for klass in reversed(cls.__mro__):
-        for attr_name, value in vars(klass).items():
-            func = value.__func__ if isinstance(value, staticmethod | classmethod) else value
-            if callable(func) and hasattr(func, COMMAND_MARK):
-                found[attr_name] = func
-            elif attr_name in found:
-                # A subclass replaced the command with something unmarked.
-                del found[attr_name]
-    return list(found.items())
 
 
 def _command_spec(

@@ -236,18 +236,22 @@ def _folders_of(raw: list[Any], name: str) -> set[str]:
     return folders
 
 
-def index_entries(cache: str, group: str) -> list[dict[str, Any]] | None:
+def index_entries(cache: str, group: str, only: str | None = None) -> list[dict[str, Any]] | None:
     """The entries of the discovery index in ``cache`` if its key is current.
 
     Each entry has the shape the index writes (:func:`check_candidate`) and
     a distribution the key covers; None when the file is missing, damaged,
-    stale or of another host. Whether each distribution still declares its
-    entry point is :func:`undeclared`'s question.
+    stale or of another host. With ``only`` (a plugin name), only the
+    entries of that name, checked as :func:`current_index` checks them for
+    one plugin. Whether each distribution still declares its entry point
+    is :func:`undeclared`'s question.
     """
-    current = current_index(read_json(index_file(cache, group), INDEX_LIMIT), group)
+    current = current_index(read_json(index_file(cache, group), INDEX_LIMIT), group, only)
     if current is None:
         return None
     raw, covered = current
+    if only is not None:
+        raw = [c for c in raw if isinstance(c, dict) and c.get("name") == only]
     try:
         for cand in raw:
             check_candidate(cand)

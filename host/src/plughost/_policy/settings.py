@@ -9,11 +9,13 @@ that declares no settings gets every key, unchecked, as it always has.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from .._contract.manifest import SETTING_NAME, Manifest
 from .._errors import PluginUnavailable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
 
 __all__ = ["require_fitting_settings", "resolve_settings"]
 

@@ -10,8 +10,8 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from .handles import LoadedPlugin
 from .interface import StartFailure, StartSettings
+from .loaded import LoadedPlugin
 from .loading import Loaded, load_plugin
 
 if TYPE_CHECKING:

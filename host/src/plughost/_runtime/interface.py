@@ -26,7 +26,8 @@ from .._errors import PluginUnavailable
 if TYPE_CHECKING:
     from .._contract.manifest import Manifest
     from .._policy.decide import Entry
-    from .handles import IsolatedPlugin, LoadedPlugin
+    from .handles import IsolatedPlugin
+    from .loaded import LoadedPlugin
 
 __all__ = [
     "BUILTIN",

@@ -10,23 +10,21 @@ declares make it ``invalid`` too, before it is created: it never sees them.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from .._contract.manifest import Manifest
-from .._contract.untrusted import class_name, describe_exception, is_user_interrupt, plugin_code
+from .._contract.untrusted import describe_exception, is_user_interrupt, plugin_code
 from .._contract.validation import validate_plugin_class
 from .._discovery.states import PluginState
 from .._plain import field, frozen
 from .._policy.settings import resolve_settings
+from .once import create, import_target
 
 __all__ = [
     "LoadFailure",
     "Loaded",
     "describe_exception",
-    "import_target",
     "load_plugin",
 ]
 
@@ -48,16 +46,6 @@ class LoadFailure:
     reason: str
     problems: tuple[str, ...] = field(default=())
     manifest: Manifest | None = None
-
-
-def import_target(target: str) -> Any:
-    """Import what an entry point value (``module:attr.attr [extras]``) names."""
-    module_name, _, attrs = target.partition(":")
-    obj: Any = importlib.import_module(module_name.strip())
-    for attr in attrs.split("[")[0].strip().split("."):
-        if attr:
-            obj = getattr(obj, attr)
-    return obj
 
 
 _NOTHING = object()
@@ -113,17 +101,11 @@ def load_plugin(
         given, problems = resolve_settings(validation.manifest, settings or {}, config=config)
         if problems:
             return _invalid(problems, validation.manifest)
-        where = f"in {_qualname(obj)}.__init__"
-        try:
-            instance = obj()  # type: ignore[operator]
-            where = "when plughost set its settings"
-            instance.settings = MappingProxyType(given)
-        except BaseException as exc:
-            if is_user_interrupt(exc):
-                raise
+        instance, failure, where = create(obj, given)
+        if failure is not None:
             return LoadFailure(
                 PluginState.BROKEN,
-                f"{origin} failed to start: {describe_exception(exc)} raised {where}; {fix}",
+                f"{origin} failed to start: {describe_exception(failure)} raised {where}; {fix}",
                 manifest=validation.manifest,
             )
     return Loaded(instance, validation.manifest, validation.methods)
@@ -134,7 +116,3 @@ def _invalid(problems: tuple[str, ...], manifest: Manifest | None = None) -> Loa
     if len(problems) > 1:
         reason += f" (and {len(problems) - 1} more problem(s))"
     return LoadFailure(PluginState.INVALID, reason, problems, manifest)
-
-
-def _qualname(obj: object) -> str:
-    return class_name(obj) if isinstance(obj, type) else "?"

@@ -1,0 +1,289 @@
+"""The console script's fast path for ``plughost run NAME COMMAND WORDS...``.
+
+``_cli.main`` asks :func:`answer` before it builds the parser. It plans the
+call from the discovery index entry of NAME alone and its check record,
+with nothing of plugin code run and nothing written:
+
+- the command line is ``run NAME COMMAND`` and words that fill COMMAND's
+  required parameters in order, each a string, an integer, a number or a
+  boolean (a ``Literal`` among them), read the way the full path's parser
+  reads them; no word starts with ``-`` (an option, ``--``, ``--help``, a
+  negative number), and no required parameter is a list;
+- the policy is the default one (``fast.quiet_policy``), the index is
+  current for NAME and says nothing the full path would warn about
+  (``fast.quiet_entries``), NAME is compatible;
+- NAME's check record matches its distribution's fingerprint, says ``ok``,
+  and holds the manifest plughost recorded (``manifest_sha256``).
+
+When all that holds, the record says what validating the class would say:
+the same files were imported and validated when it was written. So the
+plugin is imported, its marked methods compared with the recorded commands
+(cheap, and a class that changed without its files is caught), created and
+called through ``LoadedPlugin``: the same argument checks, guards, errors
+and result checks as the full path, and the same output code.
+
+Whenever the plan cannot be made, :func:`answer` returns None before any
+plugin code ran, and the full path runs from the start. Once plugin code
+ran, a surprise (the methods differ, the import or ``__init__`` fails)
+hands over to the full path too: ``_runtime.once`` gives it the import and
+the instance this path made, so the plugin is imported and created once,
+and the full path validates, records and words the outcome as always.
+``logging`` is configured the moment anything imports it
+(:class:`_LoggingHook`), as the full path configures it before it starts.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+
+from .. import ENTRY_POINT_GROUP
+from .._discovery.index_data import index_entries
+from .._discovery.lean import cache_dir, fingerprint, manifest_digest, read_records, record_key
+from .._discovery.names import is_plugin_name
+from .fast import quiet_entries, quiet_policy
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .._contract.manifest import CommandSpec, Manifest, TypeSpec
+    from .._runtime.loaded import LoadedPlugin
+    from .output import Output
+
+__all__ = ["answer"]
+
+#: The kinds of a required parameter a word can fill here, as the full path's parser fills it.
+_SCALARS = frozenset({"string", "integer", "number", "boolean"})
+#: The words ``_cli.runargs`` takes for a boolean.
+_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True}
+_BOOLEANS.update({"false": False, "no": False, "off": False, "0": False})
+
+
+class _Plan:
+    """A call worked out from the index and the check record, before any plugin code runs."""
+
+    __slots__ = ("arguments", "command", "manifest", "target")
+
+    def __init__(
+        self, target: str, manifest: Manifest, command: str, arguments: dict[str, Any]
+    ) -> None:
+        self.target = target
+        self.manifest = manifest
+        self.command = command
+        self.arguments = arguments
+
+
+def answer(argv: Sequence[str], out: Output) -> int | None:
+    """Run ``plughost run ...`` and return its exit code, or None: the full path must run.
+
+    Errors of the plugin's command (``CommandFailed``, a result that breaks
+    its annotation) are raised as the full path raises them, for
+    ``_cli.main`` to report.
+    """
+    try:
+        plan = _plan(list(argv))
+    except Exception:
+        plan = None  # nothing has run yet: the full path decides
+    if plan is None:
+        return None
+    from .._runtime.reaper import become_subreaper
+
+    # As the full path: orphans adopted, then our stdout kept from the plugin.
+    become_subreaper()
+    out.reaping = True
+    out.shield()
+    hook = _LoggingHook.install(out)
+    try:
+        plugin = _start(plan)
+        if plugin is None:
+            return None
+        result = plugin.call(plan.command, **plan.arguments)
+    finally:
+        hook.remove()
+    from .output import EXIT_OK, format_result
+
+    text = format_result(result)
+    if text:
+        out.write(text)
+    return EXIT_OK
+
+
+def _plan(argv: list[str]) -> _Plan | None:
+    if len(argv) < 3 or argv[0] != "run" or os.environ.get("PLUGHOST_NO_FAST_PATH"):
+        return None
+    if any(word.startswith("-") for word in argv[1:]):
+        return None
+    name, command, words = argv[1], argv[2], argv[3:]
+    if not is_plugin_name(name) or not quiet_policy():
+        return None
+    cache = cache_dir()
+    raw = index_entries(cache, ENTRY_POINT_GROUP, only=name)
+    if raw is None or len(raw) != 1 or not quiet_entries(raw) or not raw[0]["compat"]["ok"]:
+        return None
+    cand = raw[0]
+    data = _ok_manifest(cand, read_records(cache) or {})
+    if data is None:
+        return None
+    from .._contract.manifest import Manifest
+
+    manifest = Manifest.from_dict(data)
+    spec = manifest.command(command)
+    arguments = None if spec is None else _arguments(spec, words)
+    if spec is None or arguments is None:
+        return None
+    return _Plan(cand["value"], manifest, spec.name, arguments)
+
+
+def _ok_manifest(cand: dict[str, Any], records: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest in the plugin's check record if the record says ``ok`` and still holds."""
+    dist = cand["dist"]
+    record = records.get(record_key(cand["name"], cand["value"], dist["name"], dist["path"]))
+    if not isinstance(record, dict) or record.get("state") != "ok":
+        return None
+    manifest = record.get("manifest")
+    if not isinstance(manifest, dict) or record.get("manifest_sha256") != manifest_digest(manifest):
+        return None
+    # No settings without a config file: the key's settings digest is "".
+    made_for = fingerprint(
+        dist["name"], dist["version"], dist["path"], dist["files"], cand["value"]
+    )
+    return manifest if record.get("fingerprint") == made_for else None
+
+
+def _arguments(spec: CommandSpec, words: list[str]) -> dict[str, Any] | None:
+    """The words as the full path's parser reads them into arguments, or None if unsure."""
+    required = [p for p in spec.params if p.required]
+    if len(words) != len(required):
+        return None
+    arguments: dict[str, Any] = {}
+    for param, word in zip(required, words, strict=True):
+        value = _value(param.type, word)
+        if value is None:
+            return None
+        arguments[param.name] = value[0]
+    return arguments
+
+
+def _value(t: TypeSpec, word: str) -> tuple[Any] | None:
+    """``word`` converted as ``_cli.runargs`` converts it and checked against the choices."""
+    if t.kind not in _SCALARS:
+        return None
+    value: Any = word
+    try:
+        if t.kind == "integer":
+            value = int(word)
+        elif t.kind == "number":
+            value = float(word)
+            if not math.isfinite(value):
+                return None
+    except ValueError:
+        return None
+    if t.kind == "boolean":
+        value = _BOOLEANS.get(word.strip().lower())
+        if value is None:
+            return None
+    if t.enum is not None and value not in list(t.enum):
+        return None
+    return (value,)
+
+
+def _start(plan: _Plan) -> LoadedPlugin | None:
+    """Import and create the plugin the plan trusts; None to hand over to the full path."""
+    from .._contract.plugin import COMMAND_MARK, Plugin, command_functions
+    from .._contract.untrusted import is_user_interrupt, plugin_code
+    from .._policy.settings import resolve_settings
+    from .._runtime.loaded import LoadedPlugin
+    from .._runtime.once import create, import_target, remember
+
+    remember()
+    manifest = plan.manifest
+    with plugin_code():
+        try:
+            cls = import_target(plan.target)
+            if not (isinstance(cls, type) and issubclass(cls, Plugin)):
+                return None
+            methods = {
+                str.__str__(getattr(func, COMMAND_MARK)): str.__str__(attr)
+                for attr, func in command_functions(cls)
+            }
+        except BaseException as exc:
+            if is_user_interrupt(exc):
+                raise
+            return None
+        if sorted(methods) != sorted(c.name for c in manifest.commands):
+            return None  # the class is not the one recorded: the full path validates it
+        given, problems = resolve_settings(manifest, {})
+        instance, failure, _ = create(cls, given)
+        if problems or failure is not None:
+            return None
+    return LoadedPlugin(manifest, instance, methods)
+
+
+class _LoggingHook:
+    """Configures the console script's logging the moment anything imports ``logging``.
+
+    The full path configures logging before it starts; this path imports no
+    ``logging`` of its own, so a plugin that logs to a ``plughost`` logger
+    is heard the same way as soon as it has imported the module.
+    """
+
+    def __init__(self, out: Output) -> None:
+        self.out = out
+
+    @classmethod
+    def install(cls, out: Output) -> _LoggingHook:
+        """Configure now if ``logging`` is loaded already, else when it is."""
+        hook = cls(out)
+        if "logging" in sys.modules:
+            hook.configure()
+        else:
+            sys.meta_path.insert(0, hook)
+        return hook
+
+    def configure(self) -> None:
+        """The full path's logging configuration, onto our (shielded) stderr."""
+        from .logs import configure_logging
+
+        configure_logging(False, self.out.err)
+
+    def remove(self) -> None:
+        """Stop watching for ``logging``."""
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        """The spec of ``logging`` from the other finders, with a loader that configures it."""
+        if fullname != "logging":
+            return None
+        self.remove()
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None)
+            spec = find(fullname, path, target) if find is not None else None
+            if spec is not None:
+                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+                    spec.loader = _Configuring(spec.loader, self)
+                return spec
+        return None
+
+
+class _Configuring:
+    """A loader that runs ``logging``'s own loader, then :meth:`_LoggingHook.configure`."""
+
+    def __init__(self, loader: Any, hook: _LoggingHook) -> None:
+        self.loader = loader
+        self.hook = hook
+
+    def create_module(self, spec: Any) -> Any:
+        """The module object, as the real loader makes it."""
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: Any) -> None:
+        """Run ``logging``, give it back its own loader, configure it."""
+        self.loader.exec_module(module)
+        module.__loader__ = self.loader
+        if module.__spec__ is not None:
+            module.__spec__.loader = self.loader
+        self.hook.configure()
