@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     import importlib.metadata
 
     from .compat import Compatibility
+    from .observed import Seen
 
 __all__ = ["Candidate", "DistInfo", "canonical_name", "find_candidates", "section_entries"]
 
@@ -116,7 +117,9 @@ def _dist_info(dist: importlib.metadata.Distribution) -> DistInfo:
     return DistInfo(
         name=meta["Name"] or "UNKNOWN",
         version=meta["Version"] or "0",
-        requires=tuple(dist.requires or ()),
+        # dist.requires would parse METADATA again; it reads the same headers
+        # first (an egg-info's requires.txt only when there are none).
+        requires=tuple(meta.get_all("Requires-Dist") or dist.requires or ()),
         path=os.fspath(path) if path is not None else None,
         summary=(meta["Summary"] or "").strip(),
         files=tuple(files),
@@ -137,33 +140,44 @@ def _project_urls(meta: Any) -> tuple[tuple[str, str], ...]:
     return tuple(urls)
 
 
-def _metadata_folders(group: str) -> list[str]:
+def _metadata_folders(group: str, seen: Seen | None = None) -> list[str]:
     """The metadata folders on ``sys.path`` whose entry points name ``group``.
 
     Reads only each distribution's small entry_points.txt, in ``sys.path``
     order (sorted within a folder, so the outcome does not depend on the
-    order the file system lists them in).
+    order the file system lists them in). With ``seen``, a complete scan
+    noted while stevedore made it, only the files that scan did not read.
     """
+    if seen is not None:
+        listed = seen.folders()
+    else:
+        listed = []
+        for entry in sys.path:
+            base = entry or "."
+            try:
+                names = os.listdir(base)
+            except OSError:
+                continue
+            listed.extend(
+                (os.path.join(base, name), False, None)
+                for name in sorted(n for n in names if n.endswith((".dist-info", ".egg-info")))
+            )
     found: list[str] = []
-    for entry in sys.path:
-        base = entry or "."
-        try:
-            names = sorted(n for n in os.listdir(base) if n.endswith((".dist-info", ".egg-info")))
-        except OSError:
-            continue
-        for name in names:
-            folder = os.path.join(base, name)
+    for folder, read, text in listed:
+        if not read:
             try:
                 with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as f:
                     text = f.read()
             except (OSError, UnicodeDecodeError):
                 continue
-            if _declares_group(text, group):
-                found.append(folder)
+        if text is not None and _declares_group(text, group):
+            found.append(folder)
     return found
 
 
-def _declared_entry_points(group: str) -> list[tuple[str, str, DistInfo, list[DistInfo]]]:
+def _declared_entry_points(
+    group: str, seen: Seen | None = None
+) -> list[tuple[str, str, DistInfo, list[DistInfo]]]:
     """Every entry point of ``group`` declared by an installed distribution.
 
     Distributions are visited in ``sys.path`` order; when the same
@@ -176,7 +190,7 @@ def _declared_entry_points(group: str) -> list[tuple[str, str, DistInfo, list[Di
     first: dict[str, DistInfo] = {}
     shadowed: dict[str, list[DistInfo]] = {}
     declared: list[tuple[str, str, str]] = []
-    for folder in _metadata_folders(group):
+    for folder in _metadata_folders(group, seen):
         dist = importlib.metadata.PathDistribution(Path(folder))
         try:
             info = _dist_info(dist)
@@ -213,8 +227,11 @@ def find_candidates(group: str) -> list[Candidate]:
     declares is dropped with a warning: it can only come from a stale or
     tampered cache, and loading it would run code nobody installed.
     """
-    listed = _stevedore_entry_points(group)
-    declared = _declared_entry_points(group)
+    from .observed import observing
+
+    with observing() as scan:
+        listed = _stevedore_entry_points(group)
+    declared = _declared_entry_points(group, scan if scan.complete else None)
     by_target: dict[tuple[str, str], list[tuple[DistInfo, list[DistInfo]]]] = {}
     for name, value, dist, shadowed in declared:
         by_target.setdefault((name, value), []).append((dist, shadowed))
