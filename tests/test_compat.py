@@ -18,14 +18,14 @@ _clause = st.tuples(_space, st.sampled_from(["==", "!=", "<=", ">=", "<", ">"]),
 _name = st.sampled_from(["plughost", "PlugHost", "plug_host", "plug.host", "requests", "plughost2"])
 
 
-@st.composite
-def _requirement(draw: st.DrawFn) -> str:
-    clauses = draw(st.lists(_clause, max_size=3))
+def _written(clauses: list[tuple[str, str, str, str]], name: str, wrapped: bool, space: str) -> str:
     spec = ",".join(f"{a}{op}{b}{version}" for a, op, b, version in clauses)
-    name = draw(_name)
-    if clauses and draw(st.booleans()):
+    if clauses and wrapped:
         return f"{name} ({spec})"
-    return f"{name}{draw(_space)}{spec}"
+    return f"{name}{space}{spec}"
+
+
+_requirement = st.builds(_written, st.lists(_clause, max_size=3), _name, st.booleans(), _space)
 
 
 def _judged_by_packaging(text: str, host: str) -> bool | None:
@@ -36,7 +36,7 @@ def _judged_by_packaging(text: str, host: str) -> bool | None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(_requirement(), _release)
+@given(_requirement, _release)
 def test_a_plain_requirement_is_judged_as_packaging_judges_it(text: str, host: str) -> None:
     dist = DistInfo(name="plughost-demo", version="1.0", requires=(text,))
     outcome = check_compatibility("demo", dist, host, "1")

@@ -73,6 +73,23 @@ def test_an_install_by_pip_is_noticed(plugin_env: PluginEnv, tmp_path: Path) -> 
     assert "stevedore" in modules  # the key changed: rebuilt
 
 
+def test_a_folder_without_metadata_keeps_the_index_until_metadata_appears(
+    plugin_env: PluginEnv, tmp_path: Path
+) -> None:
+    # A source tree on sys.path: files come and go there without a rebuild,
+    # but a distribution installed into it is noticed.
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    plugin_env.extra_paths = [tree]
+    _list(plugin_env)
+    (tree / "notes.py").write_text("x = 1\n")
+    _, modules, _ = _list(plugin_env)
+    assert "stevedore" not in modules
+    pip_install_target(tree, [PACKAGES / "marker"])
+    after, modules, _ = _list(plugin_env)
+    assert after["marker"] == "unchecked" and "stevedore" in modules
+
+
 def test_an_edit_of_a_plugins_metadata_in_place_is_noticed(
     plugin_env: PluginEnv, tmp_path: Path
 ) -> None:

@@ -13,11 +13,11 @@ stays cheap.
 
 from __future__ import annotations
 
-import importlib
+import sys
 
 # Not typing.TYPE_CHECKING: `python -m plughost` imports this module while the
 # current directory is still first on sys.path, so it imports nothing that a
-# `typing.py` there could stand in for (importlib is loaded by then).
+# `typing.py` there could stand in for (nor importlib: ``__import__`` does).
 TYPE_CHECKING = False
 
 __version__ = "1.0.0"
@@ -122,7 +122,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'plughost' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"plughost.{module}"), name)
+    __import__(f"plughost.{module}")
+    value = getattr(sys.modules[f"plughost.{module}"], name)
     globals()[name] = value
     return value
 

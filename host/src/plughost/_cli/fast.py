@@ -40,6 +40,7 @@ from .._discovery.lean import (
     config_path,
     editable_project,
     fingerprint,
+    journal_present,
     manifest_digest,
     own_metadata,
     read_bounded,
@@ -182,10 +183,11 @@ def _rows() -> list[Row] | None:
     """Every plugin as the full path's ``Host.plugins()`` would show it, or None if unsure."""
     if not standard_streams() or not quiet_policy():
         return None
-    from .._manage.interrupted import interrupted_install_warning
+    if journal_present():
+        from .._manage.interrupted import interrupted_install_warning
 
-    if interrupted_install_warning() is not None:
-        return None
+        if interrupted_install_warning() is not None:
+            return None
     cache = cache_dir()
     raw = index_entries(cache, ENTRY_POINT_GROUP)
     if raw is None:

@@ -40,7 +40,7 @@ import sys
 
 from .. import ENTRY_POINT_GROUP
 from .._discovery.index_data import index_entries
-from .._discovery.lean import cache_dir, fingerprint, manifest_digest, read_records, record_key
+from .._discovery.lean import cache_dir, fingerprint, manifest_digest, read_record, record_key
 from .._discovery.names import is_plugin_name
 from .fast import quiet_entries, quiet_policy
 
@@ -124,7 +124,7 @@ def _plan(argv: list[str]) -> _Plan | None:
     if raw is None or len(raw) != 1 or not quiet_entries(raw) or not raw[0]["compat"]["ok"]:
         return None
     cand = raw[0]
-    data = _ok_manifest(cand, read_records(cache) or {})
+    data = _ok_manifest(cand, cache)
     if data is None:
         return None
     from .._contract.manifest import Manifest
@@ -137,10 +137,10 @@ def _plan(argv: list[str]) -> _Plan | None:
     return _Plan(cand["value"], manifest, spec.name, arguments)
 
 
-def _ok_manifest(cand: dict[str, Any], records: dict[str, Any]) -> dict[str, Any] | None:
+def _ok_manifest(cand: dict[str, Any], cache: str) -> dict[str, Any] | None:
     """The manifest in the plugin's check record if the record says ``ok`` and still holds."""
     dist = cand["dist"]
-    record = records.get(record_key(cand["name"], cand["value"], dist["name"], dist["path"]))
+    record = read_record(cache, record_key(cand["name"], cand["value"], dist["name"], dist["path"]))
     if not isinstance(record, dict) or record.get("state") != "ok":
         return None
     manifest = record.get("manifest")

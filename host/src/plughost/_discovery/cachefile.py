@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .by_line import dumps
 from .lean import NotARegularFile, read_bounded
 
 __all__ = ["NotARegularFile", "locked", "read_bounded", "read_json", "write_json"]
@@ -51,18 +52,21 @@ def read_json(path: Path, limit: int, what: str) -> Any:
     return None
 
 
-def write_json(path: Path, data: object) -> None:
+def write_json(path: Path, data: object, by_line: tuple[str, ...] = ()) -> None:
     """Write ``data`` to ``path`` atomically, so readers never see half a file.
 
-    A cache is only a cache: failing to write it (no permission, no space, a
-    directory in its place) is logged at debug level and otherwise ignored.
+    With ``by_line``, the members of ``data`` so named are written one item
+    a line (``_discovery.by_line``). A cache is only a cache: failing to
+    write it (no permission, no space, a directory in its place) is logged
+    at debug level and otherwise ignored.
     """
+    text = dumps(data, by_line) if by_line and isinstance(data, dict) else json.dumps(data)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f)
+                f.write(text)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -198,7 +198,7 @@ def discover(
         else:
             log.debug("no usable discovery index at %s; building it", path)
     candidates, data = _build(group)
-    write_json(path, data)
+    write_json(path, data, by_line=("dists", "candidates"))
     return candidates
 
 

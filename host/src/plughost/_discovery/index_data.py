@@ -12,7 +12,7 @@ import os
 import sys
 
 from .. import __version__
-from .lean import read_json, sha256_hex
+from .lean import read_bounded, read_json, sha256_hex
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -29,6 +29,7 @@ __all__ = [
     "dist_key",
     "index_entries",
     "index_file",
+    "path_current",
     "path_key",
     "section_entries",
     "stat_key",
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 #: The version of the index file's shape.
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 #: The largest index file read (thousands of plugins with their file lists).
 INDEX_LIMIT = 256 << 20
 #: The metadata files of a plugin distribution whose stat is part of the index key.
@@ -74,18 +75,40 @@ def _holds_metadata(folder: str) -> bool:
 
 
 def path_key() -> list[list[Any]]:
-    """Each ``sys.path`` entry: its modification time when it holds metadata.
+    """Each ``sys.path`` entry: its modification time, and whether it holds metadata.
 
-    A folder without any (the current directory, a source tree) is only
-    checked to still hold none, so that files coming and going there do not
-    throw the index away.
+    A folder without any (the current directory, a source tree, the
+    standard library) is only checked to still hold none, so that files
+    coming and going there do not throw the index away
+    (:func:`path_current`).
     """
     return [
         [entry, *stat_key(entry or ".")]
         if _holds_metadata(entry or ".")
-        else [entry, "no metadata"]
+        else [entry, "no metadata", *stat_key(entry or ".")]
         for entry in sys.path
     ]
+
+
+def path_current(stored: Any) -> bool:
+    """Whether the ``path_key`` an index was written with still describes ``sys.path``.
+
+    A folder that held metadata must be as it was. One that held none is
+    looked into only when it changed since (so the standard library is one
+    ``stat``, not a listing, on every run), and must still hold none.
+    """
+    if not isinstance(stored, list) or len(stored) != len(sys.path):
+        return False
+    for entry, key in zip(sys.path, stored, strict=True):
+        if not (isinstance(key, list) and key and key[0] == entry):
+            return False
+        folder = entry or "."
+        if key[1:2] == ["no metadata"]:
+            if key[2:] != stat_key(folder) and _holds_metadata(folder):
+                return False
+        elif key[1:] != stat_key(folder):
+            return False
+    return True
 
 
 def dist_key(folder: str) -> list[list[Any]]:
@@ -203,7 +226,7 @@ def current_index(
         and data.get("host") == __version__
         and data.get("executable") == sys.executable
         and data.get("group") == group
-        and data.get("path") == path_key()
+        and path_current(data.get("path"))
     ):
         return None
     dists, raw = data.get("dists"), data.get("candidates")
@@ -246,7 +269,13 @@ def index_entries(cache: str, group: str, only: str | None = None) -> list[dict[
     one plugin. Whether each distribution still declares its entry point
     is :func:`undeclared`'s question.
     """
-    current = current_index(read_json(index_file(cache, group), INDEX_LIMIT), group, only)
+    path = index_file(cache, group)
+    if only is not None:
+        mine = _one_plugin(path, group, only)
+        if mine is not _NOT_BY_LINE:
+            result: list[dict[str, Any]] | None = mine
+            return result
+    current = current_index(read_json(path, INDEX_LIMIT), group, only)
     if current is None:
         return None
     raw, covered = current
@@ -260,3 +289,58 @@ def index_entries(cache: str, group: str, only: str | None = None) -> list[dict[
     if any(c["dist"]["path"] not in covered for c in raw):
         return None
     return raw
+
+
+_NOT_BY_LINE = object()
+
+
+def _one_plugin(path: str, group: str, name: str) -> Any:
+    """:func:`index_entries` for ``name`` from an index laid out by line, parsing only its lines.
+
+    ``_NOT_BY_LINE`` when the file is not laid out so (the caller parses it
+    whole); else what :func:`index_entries` returns.
+    """
+    try:
+        text = read_bounded(path, INDEX_LIMIT).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    from .by_line import lines_with, sections
+
+    split = sections(text, ("dists", "candidates"))
+    if split is None:
+        return _NOT_BY_LINE
+    import json
+
+    head, parts = split
+    if not (
+        head.get("format") == INDEX_FORMAT
+        and head.get("host") == __version__
+        and head.get("executable") == sys.executable
+        and head.get("group") == group
+        and path_current(head.get("path"))
+    ):
+        return None
+    needle = json.dumps(name)  # the writer's own encoding of the name
+    try:
+        found = [json.loads(line) for line in lines_with(parts["candidates"], needle)]
+        mine = [c for c in found if isinstance(c, dict) and c.get("name") == name]
+        for cand in mine:
+            check_candidate(cand)
+        wanted = _folders_of(mine, name)
+        encoded = [json.dumps(folder) for folder in wanted]
+        covered: set[str] = set()
+        lines = {line for folder in encoded for line in lines_with(parts["dists"], folder)}
+        for line in sorted(lines):
+            key = json.loads(line)
+            folder = (
+                key[0][0] if isinstance(key, list) and key and isinstance(key[0], list) else None
+            )
+            if folder in wanted:
+                if key != dist_key(folder):
+                    return None
+                covered.add(folder)
+    except (ValueError, RecursionError, IndexError, TypeError):
+        return None
+    if any(c["dist"]["path"] not in covered for c in mine):
+        return None
+    return mine

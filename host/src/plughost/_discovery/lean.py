@@ -18,7 +18,6 @@ is missing, from ``hashlib``.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import sys
 
@@ -31,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORDS_FORMAT",
+    "TRANSACTION_FOLDER",
+    "TRANSACTION_JOURNAL",
     "RECORDS_LIMIT",
     "NotARegularFile",
     "cache_dir",
@@ -38,13 +39,16 @@ __all__ = [
     "config_path",
     "editable_project",
     "fingerprint",
+    "journal_present",
     "manifest_digest",
     "own_metadata",
     "read_bounded",
     "read_json",
+    "read_record",
     "read_records",
     "record_key",
     "sha256_hex",
+    "site_folders",
     "source_files",
 ]
 
@@ -52,7 +56,6 @@ __all__ = [
 RECORDS_FORMAT = 1
 #: The largest check records file read (a manifest is a few kilobytes).
 RECORDS_LIMIT = 32 << 20
-_CANONICAL = re.compile(r"[-_.]+")
 _KINDS = {
     stat.S_IFDIR: "a directory",
     stat.S_IFIFO: "a FIFO",
@@ -74,11 +77,11 @@ def _new_sha256() -> Any:
     """A sha256 object from the C module behind ``hashlib``, without ``hashlib``."""
     global _sha256
     if _sha256 is None:
-        import importlib
-
-        for module in ("_sha2", "_sha256"):
+        # _sha2 since Python 3.12, _sha256 before.
+        order = ("_sha2", "_sha256") if sys.version_info >= (3, 12) else ("_sha256", "_sha2")
+        for module in order:
             try:
-                _sha256 = importlib.import_module(module).sha256
+                _sha256 = __import__(module).sha256
                 break
             except (ImportError, AttributeError):
                 continue
@@ -91,7 +94,18 @@ def _new_sha256() -> Any:
 
 def canonical_name(name: str) -> str:
     """The normalised form of a distribution name (PEP 503)."""
-    return _CANONICAL.sub("-", name).lower()
+    # As re.sub(r"[-_.]+", "-", name), without compiling a pattern on the warm path.
+    out: list[str] = []
+    run = False
+    for char in name:
+        if char in "-_.":
+            if not run:
+                out.append("-")
+            run = True
+        else:
+            out.append(char)
+            run = False
+    return "".join(out).lower()
 
 
 # -- the user's folders ----------------------------------------------------------
@@ -124,6 +138,38 @@ def config_path() -> str:
         return explicit
     base = _user_base("Application Support", "APPDATA", "Roaming", "XDG_CONFIG_HOME", ".config")
     return os.path.join(base, "plughost", "config.toml")
+
+
+# -- interrupted installs -----------------------------------------------------------
+
+#: The folder, at the top of a site folder, where an install keeps its journal and copies.
+TRANSACTION_FOLDER = ".plughost-transaction"
+#: The journal's name inside :data:`TRANSACTION_FOLDER` (``_manage.interrupted``).
+TRANSACTION_JOURNAL = "journal.json"
+
+
+def site_folders() -> list[str]:
+    """The running interpreter's site folders, where ``plughost install`` works."""
+    import site
+
+    dirs = list(site.getsitepackages())
+    if site.ENABLE_USER_SITE:
+        dirs.append(site.getusersitepackages())
+    return dirs
+
+
+def journal_present() -> bool:
+    """Whether any site folder holds an install's journal: one ``stat`` each.
+
+    Only then can an install have been interrupted (``_manage.interrupted``).
+    """
+    for folder in site_folders():
+        try:
+            os.stat(os.path.join(folder, TRANSACTION_FOLDER, TRANSACTION_JOURNAL))
+        except OSError:
+            continue
+        return True
+    return False
 
 
 # -- cache files ------------------------------------------------------------------
@@ -196,6 +242,38 @@ def read_records(cache: str) -> dict[str, Any] | None:
         return None
     plugins: dict[str, Any] = data["plugins"]
     return plugins
+
+
+def read_record(cache: str, key: str) -> Any:
+    """The check record ``key`` in the cache folder ``cache``, parsing only its own line.
+
+    As ``read_records(cache).get(key)``; a file not laid out by line
+    (``_discovery.by_line``) is parsed whole.
+    """
+    path = os.path.join(cache, "checks.json")
+    try:
+        text = read_bounded(path, RECORDS_LIMIT).decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    from .by_line import lines_with, sections
+
+    split = sections(text, ("plugins",))
+    if split is None:
+        return (read_records(cache) or {}).get(key)
+    import json
+
+    head, parts = split
+    if head.get("format") != RECORDS_FORMAT or head.get("host") != __version__:
+        return None
+    needle = json.dumps(key) + ": "
+    mine = [line for line in lines_with(parts["plugins"], needle) if line.startswith(needle)]
+    if not mine:
+        return None
+    try:
+        # A key given twice: the last one counts, as when the file is parsed whole.
+        return json.loads("{" + mine[-1] + "}").get(key)
+    except (ValueError, RecursionError):
+        return None
 
 
 def record_key(name: str, value: str, dist_name: str, dist_path: str) -> str:

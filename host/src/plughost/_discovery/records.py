@@ -115,6 +115,6 @@ class CheckRecords:
                 return
             current[key] = entry
             data = {"format": _FORMAT, "host": self._host_version, "plugins": current}
-            write_json(self.path, data)
+            write_json(self.path, data, by_line=("plugins",))
             plugin = key.partition("=")[0]
             log.debug("check records %s: recorded %s as %s", self.path, plugin, record.state)

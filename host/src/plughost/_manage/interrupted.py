@@ -12,6 +12,8 @@ from __future__ import annotations
 import os
 import stat
 
+from .._discovery.lean import TRANSACTION_FOLDER, TRANSACTION_JOURNAL, site_folders
+
 # Not from typing: the console script's fast path imports this module.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -19,19 +21,9 @@ if TYPE_CHECKING:
 
 __all__ = ["FOLDER", "JOURNAL", "interrupted_install_warning", "is_locked", "read_small"]
 
-#: The folder, at the top of the site folder, where a transaction keeps its journal and copies.
-FOLDER = ".plughost-transaction"
-#: The journal's name inside :data:`FOLDER`.
-JOURNAL = "journal.json"
-
-
-def _site_dirs() -> list[str]:
-    import site
-
-    dirs = list(site.getsitepackages())
-    if site.ENABLE_USER_SITE:
-        dirs.append(site.getusersitepackages())
-    return dirs
+# Kept with discovery's warm path, which asks whether there is a journal at all.
+FOLDER = TRANSACTION_FOLDER
+JOURNAL = TRANSACTION_JOURNAL
 
 
 def read_small(path: str, limit: int) -> bytes | None:
@@ -76,7 +68,7 @@ def interrupted_install_warning(site_dirs: Iterable[str] | None = None) -> str |
     ``site_dirs`` default to the running interpreter's site folders. An
     install still running (its lock held) is not reported.
     """
-    for folder in _site_dirs() if site_dirs is None else site_dirs:
+    for folder in site_folders() if site_dirs is None else site_dirs:
         journal = os.path.join(folder, FOLDER, JOURNAL)
         try:
             os.stat(journal)
