@@ -1,6 +1,10 @@
-"""A plugin's requirement on plughost, judged by hand where it is plain, as packaging judges it."""
+"""What discovery reads by hand where it is plain: requirements as packaging, headers as email."""
 
 from __future__ import annotations
+
+import importlib.metadata
+import tempfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -8,7 +12,7 @@ from packaging.requirements import Requirement
 from packaging.version import Version
 
 from plughost._discovery.compat import check_compatibility
-from plughost._discovery.entrypoints import DistInfo
+from plughost._discovery.entrypoints import DistInfo, _plain_headers
 
 _release = st.lists(st.integers(0, 12), min_size=1, max_size=4).map(
     lambda parts: ".".join(map(str, parts))
@@ -65,3 +69,44 @@ def test_what_is_not_plain_is_left_to_packaging() -> None:
     dist = DistInfo(name="plughost-demo", version="1.0", requires=("plughost>=1",))
     assert check_compatibility("demo", dist, "1.1.0.dev1", "1").ok is True
     assert check_compatibility("demo", dist, "0.9rc1", "1").ok is False
+
+
+_HEADERS = ("Name", "Version", "Summary", "Requires-Dist", "Home-page", "Project-URL")
+
+
+def _both_ways(dist: importlib.metadata.Distribution) -> tuple[object, object] | None:
+    hand = _plain_headers(dist)
+    if hand is None:
+        return None
+    parsed = dist.metadata
+    return (
+        [(h, hand[h], hand.get_all(h)) for h in _HEADERS],
+        [(h, parsed[h], parsed.get_all(h)) for h in _HEADERS],
+    )
+
+
+def test_plain_metadata_is_read_by_hand_as_the_email_parser_reads_it() -> None:
+    # Every distribution installed here, as their build backends wrote them.
+    read = 0
+    for dist in importlib.metadata.distributions():
+        both = _both_ways(dist)
+        if both is not None:
+            assert both[0] == both[1], dist.metadata["Name"]
+            read += 1
+    assert read >= 10
+
+
+_line = st.text(st.characters(codec="utf-8", exclude_characters="\n"), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([*_HEADERS, "X y", "", " Name"]), _line), max_size=6))
+def test_any_metadata_is_read_by_hand_only_as_the_email_parser_reads_it(
+    headers: list[tuple[str, str]],
+) -> None:
+    text = "".join(f"{name}:{value}\n" for name, value in headers) + "\nbody: x\n"
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "METADATA").write_text(text, encoding="utf-8")
+        both = _both_ways(importlib.metadata.PathDistribution(Path(folder)))
+    if both is not None:
+        assert both[0] == both[1]

@@ -353,3 +353,23 @@ def test_an_entry_point_no_distribution_declares_is_never_loaded(plugin_env: Plu
     # ...and the host does not take the entry point from it.
     assert "evil" not in data["ours"]
     assert "ignoring entry point evil = os:system" in result.stderr
+
+
+@pytest.mark.parametrize("record", ["plugin.py,,\n\nother.py,,\n", "plugin.py,a,b,c\n", "x,,big\n"])
+def test_a_distribution_with_a_corrupt_record_is_skipped_with_one_warning(
+    plugin_env: PluginEnv, tmp_path: Path, record: str
+) -> None:
+    # Metadata no installer writes, as a disk or a hand edit leaves it.
+    site = tmp_path / "corrupt"
+    info = site / "plughost_corrupt-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plughost-corrupt\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[plughost.plugins]\ncorrupt = plugin:Plugin\n")
+    (info / "RECORD").write_text(record)
+    plugin_env.extra_paths = [site]
+    result = plugin_env.plughost("list")
+    assert result.returncode == 0, result.stderr
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1, result.stderr
+    assert str(info) in warnings[0] and "reinstall" in warnings[0]
+    assert "corrupt" not in result.stdout and "tools" in result.stdout
