@@ -31,14 +31,16 @@ it wrong in three shells.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
 
 from .._discovery.names import is_plugin_name
 from .completion_data import InstalledPlugins
 from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
     from .output import Output
 
 __all__ = ["FILES", "SHELLS", "SUBCOMMANDS", "answer", "complete", "is_safe"]

@@ -12,12 +12,15 @@ would, and the next TAB is fast again.
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from .. import ENTRY_POINT_GROUP
 from .._discovery.index_data import INDEX_FORMAT, dist_key, index_entries, index_file, path_key
 from .._discovery.lean import RECORDS_FORMAT, cache_dir, read_json, read_records, record_key
 from .._discovery.names import is_plugin_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = [
     "INDEX_FORMAT",

@@ -105,17 +105,18 @@ def _run(args_list: list[str], out: Output, *, console: bool = False) -> int:
             if code is not None:
                 out.flush()
                 return code
-        from .logs import configure_logging
-
-        configure_logging(False, out.err)
         if args_list[:1] == ["__complete"]:
             # The shells' completion scripts run this at every TAB: it answers
-            # from the discovery index and check records, without the parser.
+            # from the discovery index and check records, without the parser
+            # (and without logging: it logs nothing).
             from .completion import answer
 
             code = answer(args_list[1:], out)
             out.flush()
             return code
+        from .logs import configure_logging
+
+        configure_logging(False, out.err)
         # --json and --debug count wherever they stand (before a --): even
         # an error in the words around them is reported their way.
         words = args_list[: args_list.index("--")] if "--" in args_list else args_list
