@@ -170,7 +170,9 @@ def _record_files(dist: importlib.metadata.Distribution) -> list[str] | None:
     """
     folder = getattr(dist, "_path", None)
     text = dist.read_text("RECORD")
-    if not isinstance(folder, pathlib.Path) or not text or '"' in text or "\0" in text:
+    if not isinstance(folder, pathlib.Path) or os.sep != "/":
+        return None
+    if not text or '"' in text or "\0" in text:
         return None
     parent = str(folder.parent)
     files: list[str] = []

@@ -30,9 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORDS_FORMAT",
+    "RECORDS_LIMIT",
     "TRANSACTION_FOLDER",
     "TRANSACTION_JOURNAL",
-    "RECORDS_LIMIT",
     "NotARegularFile",
     "cache_dir",
     "canonical_name",

@@ -10,9 +10,9 @@ stevedore scans, :func:`observing` stands in for the path finder in
 ``sys.meta_path``, the finder ``importlib.metadata`` asks for distributions.
 It hands out the very distributions the path finder finds, in the same
 order, as :class:`_Noting` objects that note each entry_points.txt they
-read (and read it faster); imports still go to the path finder. When stevedore's cache was warm
-there was no scan (``Seen.complete`` is False) and ``_discovery.entrypoints``
-reads the folders itself.
+read (and read it faster); imports still go to the path finder. When
+stevedore's cache was warm there was no scan (``Seen.complete`` is False)
+and ``_discovery.entrypoints`` reads the folders itself.
 """
 
 from __future__ import annotations
