@@ -86,21 +86,8 @@ def attribute_docs(cls: type) -> dict[str, str]:
     and never run, each on one line. Empty when the source cannot be found
     (a distribution installed without it) or read.
     """
-    try:
-        source = inspect.getsource(cls)
-    except Exception:
-        # No source, or a class that fights being looked up: no help, no harm.
-        return {}
-    # A nested class's source is indented: parse it as the body of a block.
-    text = f"if 1:\n{source}" if source[:1].isspace() else source
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return {}
-    node = tree.body[0] if tree.body else None
-    if isinstance(node, ast.If) and node.body:
-        node = node.body[0]
-    if not isinstance(node, ast.ClassDef):
+    node = _class_node(cls)
+    if node is None:
         return {}
     docs: dict[str, str] = {}
     for statement, following in zip(node.body, node.body[1:], strict=False):
@@ -117,3 +104,28 @@ def attribute_docs(cls: type) -> dict[str, str]:
         ):
             docs[target.id] = " ".join(following.value.value.split())
     return docs
+
+
+def _class_node(cls: type) -> ast.ClassDef | None:
+    """The statement that defines ``cls``, from its module's source.
+
+    The module is parsed whole and the class found by the line
+    ``inspect.findsource`` gives, rather than cut out with
+    ``inspect.getsource``, whose ``tokenize`` costs a worker's start more
+    than the rest of validation.
+    """
+    try:
+        lines, lnum = inspect.findsource(cls)
+    except Exception:
+        # No source, or a class that fights being looked up: no help, no harm.
+        return None
+    try:
+        tree = ast.parse("".join(lines))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            if lnum + 1 in (first, node.lineno):
+                return node
+    return None

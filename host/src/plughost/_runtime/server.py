@@ -17,23 +17,25 @@ the dispatch: the handshake, the calls on a pool of threads, cancel.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
-import logging
 import os
-import queue
 import signal
 import sys
-import threading
-from typing import Any
 
 from .. import __version__
 from .._contract.untrusted import type_name
 from .._discovery.states import PluginState
 from . import protocol as p
-from .call_answer import answer_call, failure
 from .loading import Loaded, LoadFailure, load_plugin
 from .reaper import become_subreaper
-from .server_channel import JsonLogHandler, ServerChannel, leave, note, take_channel
+from .server_channel import ServerChannel, leave, note, take_channel
+from .server_logs import configure_logging_on_import
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import queue
+    from typing import Any
 
 __all__ = ["NOT_DIRECTLY", "main"]
 
@@ -53,10 +55,13 @@ class Worker:
         self.manifest: Any = None
         self.methods: dict[str, str] = {}
         self._debug = False
-        self._tasks: queue.SimpleQueue[tuple[Any, dict[str, Any]] | None] = queue.SimpleQueue()
+        # The queue and the threads of the calls come with the first call.
+        self._tasks: queue.SimpleQueue[tuple[Any, dict[str, Any]] | None] | None = None
         self._idle = 0
         self._threads = 0
-        self._lock = threading.Lock()
+        self._answer_call: Any = None
+        self._failure: Any = None
+        self._lock = _thread.allocate_lock()
         self._cancelled: set[Any] = set()
         self._running: set[Any] = set()
 
@@ -184,6 +189,17 @@ class Worker:
     # -- calls -------------------------------------------------------------------
 
     def _submit(self, id_: Any, params: dict[str, Any]) -> None:
+        import threading
+
+        if self._tasks is None:
+            # The first call: what calls need is imported here, in the loop's
+            # thread, not before the handshake (which needs none of it).
+            import queue
+
+            from . import call_answer
+
+            self._answer_call, self._failure = call_answer.answer_call, call_answer.failure
+            self._tasks = queue.SimpleQueue()
         with self._lock:
             self._running.add(id_)
             spawn = self._idle == 0 and self._threads < _MAX_THREADS
@@ -194,10 +210,12 @@ class Worker:
         self._tasks.put((id_, params))
 
     def _work(self) -> None:
+        tasks, answer_call = self._tasks, self._answer_call
+        assert tasks is not None
         while True:
             with self._lock:
                 self._idle += 1
-            task = self._tasks.get()
+            task = tasks.get()
             with self._lock:
                 self._idle -= 1
             if task is None:
@@ -224,6 +242,7 @@ class Worker:
             self.channel.send_line(line)
 
     def _last_resort(self, id_: Any, params: dict[str, Any], exc: BaseException) -> bytes:
+        failure = self._failure
         command = params.get("command")
         name = str(self.manifest.name)
         try:
@@ -305,7 +324,7 @@ def main() -> int:
     max_line = p.DEFAULT_MAX_LINE
     with contextlib.suppress(ValueError):
         max_line = int(os.environ.get("PLUGHOST_MAX_MESSAGE", max_line))
-    logging.basicConfig(level=logging.INFO, handlers=[JsonLogHandler()], force=True)
+    configure_logging_on_import()
     worker = Worker(ServerChannel(reader, write_fd, max_line))
     code = worker.serve()
     leave(code)

@@ -3,45 +3,26 @@
 Before any plugin code runs, :func:`take_channel` moves the channel to
 private copies of fd 0 and fd 1, points fd 1 at stderr and fd 0 at
 /dev/null. A :class:`ServerChannel` reads it line by line, bounded, and
-writes whole lines under a lock; log records go to stderr as JSON lines
-(:class:`JsonLogHandler`). When the channel cannot be written any more the
+writes whole lines under a lock. When the channel cannot be written any more the
 worker leaves (:func:`leave`), ending everything it started first.
 """
 
 from __future__ import annotations
 
+import _thread
 import contextlib
-import json
-import logging
 import os
 import signal
 import sys
-import threading
-from typing import IO, Any
 
 from . import protocol as p
 from .reaper import end_descendants
 
-__all__ = ["JsonLogHandler", "ServerChannel", "leave", "note", "take_channel"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
-
-class JsonLogHandler(logging.Handler):
-    """Log records as JSON lines on stderr; the host re-emits them at their level."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        """Write ``record`` to stderr as one JSON line."""
-        try:
-            line = json.dumps(
-                {
-                    "level": record.levelname.lower(),
-                    "logger": record.name,
-                    "message": record.getMessage(),
-                }
-            )
-            sys.stderr.write(line + "\n")
-            sys.stderr.flush()
-        except Exception:
-            self.handleError(record)
+__all__ = ["ServerChannel", "leave", "note", "take_channel"]
 
 
 class ServerChannel:
@@ -56,7 +37,7 @@ class ServerChannel:
         self.lines = p.LineReader(reader, max_line)
         self.max_line = max_line
         self._fd = writer_fd
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def send(self, message: dict[str, Any]) -> None:
         """Send one message (one the worker built itself, not a call's answer)."""
@@ -95,7 +76,7 @@ def take_channel() -> tuple[IO[bytes], int]:
     return os.fdopen(read_fd, "rb", buffering=256 * 1024), write_fd
 
 
-_LEAVING = threading.Lock()
+_LEAVING = _thread.allocate_lock()
 
 
 def note(text: str) -> None:
