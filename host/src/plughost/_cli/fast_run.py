@@ -29,19 +29,19 @@ hands over to the full path too: ``_runtime.once`` gives it the import and
 the instance this path made, so the plugin is imported and created once,
 and the full path validates, records and words the outcome as always.
 ``logging`` is configured the moment anything imports it
-(:class:`_LoggingHook`), as the full path configures it before it starts.
+(``_runtime.on_import``), as the full path configures it before it starts.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import sys
 
 from .. import ENTRY_POINT_GROUP
 from .._discovery.index_data import index_entries
 from .._discovery.lean import cache_dir, fingerprint, manifest_digest, read_record, record_key
 from .._discovery.names import is_plugin_name
+from .._runtime.on_import import when_imported
 from .fast import quiet_entries, quiet_policy
 
 TYPE_CHECKING = False
@@ -95,7 +95,7 @@ def answer(argv: Sequence[str], out: Output) -> int | None:
     become_subreaper()
     out.reaping = True
     out.shield()
-    hook = _LoggingHook.install(out)
+    hook = when_imported("logging", lambda: _configure_logging(out))
     try:
         plugin = _start(plan)
         if plugin is None:
@@ -109,6 +109,13 @@ def answer(argv: Sequence[str], out: Output) -> int | None:
     if text:
         out.write(text)
     return EXIT_OK
+
+
+def _configure_logging(out: Output) -> None:
+    """The full path's logging configuration, onto our (shielded) stderr."""
+    from .logs import configure_logging
+
+    configure_logging(False, out.err)
 
 
 def _plan(argv: list[str]) -> _Plan | None:
@@ -220,70 +227,3 @@ def _start(plan: _Plan) -> LoadedPlugin | None:
         if problems or failure is not None:
             return None
     return LoadedPlugin(manifest, instance, methods)
-
-
-class _LoggingHook:
-    """Configures the console script's logging the moment anything imports ``logging``.
-
-    The full path configures logging before it starts; this path imports no
-    ``logging`` of its own, so a plugin that logs to a ``plughost`` logger
-    is heard the same way as soon as it has imported the module.
-    """
-
-    def __init__(self, out: Output) -> None:
-        self.out = out
-
-    @classmethod
-    def install(cls, out: Output) -> _LoggingHook:
-        """Configure now if ``logging`` is loaded already, else when it is."""
-        hook = cls(out)
-        if "logging" in sys.modules:
-            hook.configure()
-        else:
-            sys.meta_path.insert(0, hook)
-        return hook
-
-    def configure(self) -> None:
-        """The full path's logging configuration, onto our (shielded) stderr."""
-        from .logs import configure_logging
-
-        configure_logging(False, self.out.err)
-
-    def remove(self) -> None:
-        """Stop watching for ``logging``."""
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-
-    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
-        """The spec of ``logging`` from the other finders, with a loader that configures it."""
-        if fullname != "logging":
-            return None
-        self.remove()
-        for finder in sys.meta_path:
-            find = getattr(finder, "find_spec", None)
-            spec = find(fullname, path, target) if find is not None else None
-            if spec is not None:
-                if spec.loader is not None and hasattr(spec.loader, "exec_module"):
-                    spec.loader = _Configuring(spec.loader, self)
-                return spec
-        return None
-
-
-class _Configuring:
-    """A loader that runs ``logging``'s own loader, then :meth:`_LoggingHook.configure`."""
-
-    def __init__(self, loader: Any, hook: _LoggingHook) -> None:
-        self.loader = loader
-        self.hook = hook
-
-    def create_module(self, spec: Any) -> Any:
-        """The module object, as the real loader makes it."""
-        return self.loader.create_module(spec)
-
-    def exec_module(self, module: Any) -> None:
-        """Run ``logging``, give it back its own loader, configure it."""
-        self.loader.exec_module(module)
-        module.__loader__ = self.loader
-        if module.__spec__ is not None:
-            module.__spec__.loader = self.loader
-        self.hook.configure()
