@@ -34,7 +34,6 @@ and the full path validates, records and words the outcome as always.
 
 from __future__ import annotations
 
-import math
 import os
 
 from .. import ENTRY_POINT_GROUP
@@ -43,6 +42,7 @@ from .._discovery.lean import cache_dir, fingerprint, manifest_digest, read_reco
 from .._discovery.names import is_plugin_name
 from .._runtime.on_import import when_imported
 from .fast import quiet_entries, quiet_policy
+from .words import word_value
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -57,9 +57,6 @@ __all__ = ["answer"]
 
 #: The kinds of a required parameter a word can fill here, as the full path's parser fills it.
 _SCALARS = frozenset({"string", "integer", "number", "boolean"})
-#: The words ``_cli.runargs`` takes for a boolean.
-_BOOLEANS = {"true": True, "yes": True, "on": True, "1": True}
-_BOOLEANS.update({"false": False, "no": False, "off": False, "0": False})
 
 
 class _Plan:
@@ -175,23 +172,13 @@ def _arguments(spec: CommandSpec, words: list[str]) -> dict[str, Any] | None:
 
 
 def _value(t: TypeSpec, word: str) -> tuple[Any] | None:
-    """``word`` converted as ``_cli.runargs`` converts it and checked against the choices."""
+    """``word`` read as the manifest's parser reads it, and checked against the choices."""
     if t.kind not in _SCALARS:
         return None
-    value: Any = word
     try:
-        if t.kind == "integer":
-            value = int(word)
-        elif t.kind == "number":
-            value = float(word)
-            if not math.isfinite(value):
-                return None
+        value = word_value(t.kind, word)
     except ValueError:
         return None
-    if t.kind == "boolean":
-        value = _BOOLEANS.get(word.strip().lower())
-        if value is None:
-            return None
     if t.enum is not None and value not in list(t.enum):
         return None
     return (value,)

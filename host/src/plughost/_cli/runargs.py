@@ -17,6 +17,7 @@ from .._contract.manifest import CommandSpec, Manifest, ParamSpec, TypeSpec
 from .._plain import field, mutable
 from .._terminal import show_value
 from .parsing import REACHED, Parser
+from .words import word_value
 
 __all__ = ["RunRequest", "parse_command_line"]
 
@@ -178,39 +179,16 @@ def _add_param(parser: argparse.ArgumentParser, param: ParamSpec) -> None:
 
 
 def _converter(t: TypeSpec) -> Callable[[str], Any]:
-    if t.kind == "integer":
+    if t.kind not in ("integer", "number", "boolean"):
+        return str
 
-        def integer(text: str) -> int:
-            try:
-                return int(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    def convert(text: str) -> Any:
+        try:
+            return word_value(t.kind, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
 
-        return integer
-    if t.kind == "number":
-
-        def number(text: str) -> float:
-            try:
-                value = float(text)
-            except ValueError:
-                raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-            if not math.isfinite(value):
-                raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
-            return value
-
-        return number
-    if t.kind == "boolean":
-
-        def boolean(text: str) -> bool:
-            word = text.strip().lower()
-            if word in ("true", "yes", "on", "1"):
-                return True
-            if word in ("false", "no", "off", "0"):
-                return False
-            raise argparse.ArgumentTypeError(f"{text!r} is not true or false")
-
-        return boolean
-    return str
+    return convert
 
 
 def parse_command_line(manifest: Manifest, argv: Sequence[str], *, prog: str) -> RunRequest:

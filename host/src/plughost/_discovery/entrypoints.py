@@ -261,11 +261,7 @@ def _metadata_folders(group: str, seen: Seen | None = None) -> list[str]:
     found: list[str] = []
     for folder, read, text in listed:
         if not read:
-            try:
-                with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as f:
-                    text = f.read()
-            except (OSError, UnicodeDecodeError):
-                continue
+            text = _entry_points_text(folder)
         if text is not None and _declares_group(text, group):
             found.append(folder)
     return found
@@ -315,13 +311,19 @@ def _declared_entry_points(
     return [(n, v, first[k], shadowed.get(k, [])) for n, v, k in declared]
 
 
-def _named_in(folder: str, group: str) -> list[tuple[str, str]]:
-    """The (name, value) pairs of ``group`` in the entry_points.txt in ``folder``, if readable."""
+def _entry_points_text(folder: str) -> str | None:
+    """The entry_points.txt in the metadata folder ``folder``; None if missing or unreadable."""
     try:
         with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as f:
-            return section_entries(f.read(), group)
+            return f.read()
     except (OSError, UnicodeDecodeError):
-        return []
+        return None
+
+
+def _named_in(folder: str, group: str) -> list[tuple[str, str]]:
+    """The (name, value) pairs of ``group`` in the entry_points.txt in ``folder``, if readable."""
+    text = _entry_points_text(folder)
+    return [] if text is None else section_entries(text, group)
 
 
 def _stevedore_entry_points(group: str) -> list[tuple[str, str]]:

@@ -220,14 +220,7 @@ def current_index(
     ``sys.path`` folder, and only an edit in place of another distribution's
     metadata goes unseen until a command that reads every plugin.
     """
-    if not (
-        isinstance(data, dict)
-        and data.get("format") == INDEX_FORMAT
-        and data.get("host") == __version__
-        and data.get("executable") == sys.executable
-        and data.get("group") == group
-        and path_current(data.get("path"))
-    ):
+    if not (isinstance(data, dict) and _current_head(data, group)):
         return None
     dists, raw = data.get("dists"), data.get("candidates")
     if not isinstance(dists, list) or not isinstance(raw, list):
@@ -246,6 +239,17 @@ def current_index(
             return None
         covered.add(folder)
     return raw, covered
+
+
+def _current_head(data: dict[str, Any], group: str) -> bool:
+    """Whether an index's own members say it is this host's, for this interpreter and path."""
+    return (
+        data.get("format") == INDEX_FORMAT
+        and data.get("host") == __version__
+        and data.get("executable") == sys.executable
+        and data.get("group") == group
+        and path_current(data.get("path"))
+    )
 
 
 def _folders_of(raw: list[Any], name: str) -> set[str]:
@@ -312,13 +316,7 @@ def _one_plugin(path: str, group: str, name: str) -> Any:
     import json
 
     head, parts = split
-    if not (
-        head.get("format") == INDEX_FORMAT
-        and head.get("host") == __version__
-        and head.get("executable") == sys.executable
-        and head.get("group") == group
-        and path_current(head.get("path"))
-    ):
+    if not _current_head(head, group):
         return None
     needle = json.dumps(name)  # the writer's own encoding of the name
     try:

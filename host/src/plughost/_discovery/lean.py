@@ -234,14 +234,16 @@ def read_records(cache: str) -> dict[str, Any] | None:
     """The check records in the cache folder ``cache`` by key, if the file is this host's."""
     data = read_json(os.path.join(cache, "checks.json"), RECORDS_LIMIT)
     if not (
-        isinstance(data, dict)
-        and data.get("format") == RECORDS_FORMAT
-        and data.get("host") == __version__
-        and isinstance(data.get("plugins"), dict)
+        isinstance(data, dict) and _hosts_records(data) and isinstance(data.get("plugins"), dict)
     ):
         return None
     plugins: dict[str, Any] = data["plugins"]
     return plugins
+
+
+def _hosts_records(data: dict[str, Any]) -> bool:
+    """Whether a check records file's own members say it is of this shape and host."""
+    return data.get("format") == RECORDS_FORMAT and data.get("host") == __version__
 
 
 def read_record(cache: str, key: str) -> Any:
@@ -263,7 +265,7 @@ def read_record(cache: str, key: str) -> Any:
     import json
 
     head, parts = split
-    if head.get("format") != RECORDS_FORMAT or head.get("host") != __version__:
+    if not _hosts_records(head):
         return None
     needle = json.dumps(key) + ": "
     mine = [line for line in lines_with(parts["plugins"], needle) if line.startswith(needle)]
