@@ -2,16 +2,19 @@
 
 A :class:`Channel` frames and encodes requests, gives each an id and
 matches the answers to them (``_inflight``), so that several threads can
-have calls in flight on one worker. Every write has the request's deadline
-(``_writer``); a request that times out is cancelled, and a call that timed
-out is followed by a probe. Its reader loop decodes the worker's stdout,
-bounded line by line. Whatever it learns of the process itself (how it
-ended, its stderr) it asks of the process through :class:`ProcessHooks`.
+have calls in flight on one worker, and futures too. Every write has the
+request's deadline (``_writer``); a request that times out is cancelled,
+and a call that timed out is followed by a probe. Answers are read by the
+threads that wait for them (``_leader``), and those of futures by a thread
+that runs only while futures are outstanding. Whatever it learns of the
+process itself (how it ended, its stderr) it asks of the process through
+:class:`ProcessHooks`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any, NoReturn
@@ -19,7 +22,8 @@ from typing import IO, Any, NoReturn
 from .._errors import CallTimeout, ProtocolError, WorkerCrashed, WorkerError
 from .._plain import frozen
 from . import protocol as p
-from .inflight import InFlight
+from .inflight import InFlight, Pending, Waiter
+from .leader import Leadership
 from .lifetime import describe_status
 from .writer import ChannelGone, RequestWriter, WriteTimeout
 
@@ -33,6 +37,7 @@ PROBE_TIMEOUT = 0.25
 EXIT_NEWS = 0.3
 # A cancel is a courtesy: it may not hold up the timeout it follows.
 _CANCEL_DEADLINE = 0.25
+_FOREVER = float("inf")
 
 
 @frozen
@@ -50,13 +55,14 @@ class ProcessHooks:
     hurry: Callable[[], None]
     #: ``kill()``: kill the worker and everything it started, now.
     kill: Callable[[], None]
+    #: ``ended()``: the worker's stdout ended; fail the channel saying how it ended.
+    ended: Callable[[], None]
 
 
 class Channel:
-    """Protocol v1 to one worker: requests from many threads, matched by id.
+    """Protocol v1 to one worker: requests from many threads and futures, matched by id.
 
-    :meth:`connect` it to the worker's stdin, and run :meth:`read` on its
-    stdout in a thread of its own.
+    :meth:`connect` it to the worker's stdin and stdout.
     """
 
     def __init__(self, name: str, max_message: int, process: ProcessHooks) -> None:
@@ -64,15 +70,21 @@ class Channel:
         self._max_message = max_message
         self._process = process
         self._inflight = InFlight()
+        self._reading = Leadership(self._inflight, max_message, self._broke, process.ended)
         self._writer: RequestWriter | None = None
         self._closing = False
         self._closed = False
+        # The thread that reads the answers of futures, while any are outstanding.
+        self._pump: Waiter | None = None
+        self._pump_parked = False
+        self._next_expiry = _FOREVER
 
-    def connect(self, stdin: IO[bytes]) -> None:
-        """Write requests to ``stdin``, each by its deadline."""
+    def connect(self, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+        """Write requests to ``stdin``, each by its deadline; read answers from ``stdout``."""
         # Writes never block for longer than the request's deadline: a worker
         # that stops reading must not hang the host.
         self._writer = RequestWriter(stdin)
+        self._reading.connect(stdout)
 
     @property
     def failure(self) -> WorkerError | None:
@@ -83,6 +95,11 @@ class Channel:
     def closing(self) -> bool:
         """Whether the host has begun to close the worker."""
         return self._closing
+
+    @property
+    def in_flight(self) -> int:
+        """How many requests wait for their answer."""
+        return len(self._inflight.pending)
 
     # -- requests ----------------------------------------------------------------
 
@@ -101,30 +118,19 @@ class Channel:
         """
         # One deadline for writing the request and waiting for its answer.
         deadline = None if timeout is None else time.monotonic() + timeout
-        closed = (
-            WorkerCrashed(f"plugin {self._name!r}: the worker was shut down", plugin=self._name)
-            if self._closed
-            else None
-        )
-        pending = self._inflight.open(closed)
+        pending = self._inflight.open(self._closed_error())
         sent = False
         try:
-            self._send(p.request(pending.id, method, params), deadline, timeout)
+            self._send(p.encode(p.request(pending.id, method, params)), deadline, timeout)
             sent = True
-            remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not pending.done.wait(remaining):
+            if not self._await(pending, deadline):
                 if not self._inflight.abandon(pending):
                     # The response arrived just as the wait ran out.
-                    pending.done.wait()
                     return pending.outcome()
                 if not starting:
                     self._process.hurry()
                     self._cancel(pending.id)
-                raise CallTimeout(
-                    f"plugin {self._name!r}: {method} did not finish within {timeout:g} s"
-                    " and was cancelled; raise the timeout (--timeout) or fix the plugin",
-                    plugin=self._name,
-                )
+                raise self._timed_out(method, timeout)
         except BaseException as exc:
             # KeyboardInterrupt too: forget the request and tell the worker.
             if isinstance(exc, KeyboardInterrupt):
@@ -133,6 +139,150 @@ class Channel:
                 self._cancel(pending.id)
             raise
         return pending.outcome()
+
+    def submit(
+        self,
+        method: str,
+        params: dict[str, Any] | None,
+        timeout: float | None,
+        on_done: Callable[[Pending], None],
+    ) -> None:
+        """Send a request whose answer goes to ``on_done(pending)``, from the reading thread.
+
+        ``on_done`` is called once: with the answer, the worker's failure,
+        or a :class:`CallTimeout` after ``timeout`` seconds (the request is
+        cancelled and the worker probed, as for a call). Raises at once
+        when the request cannot be sent.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pending = self._inflight.open(self._closed_error(), on_done=on_done, deadline=deadline)
+        try:
+            self._send(p.encode(p.request(pending.id, method, params)), deadline, timeout)
+        except BaseException:
+            self._inflight.abandon(pending, sent=False)
+            raise
+        if deadline is not None and deadline < self._next_expiry:
+            self._next_expiry = deadline
+        self._start_pump()
+
+    def _closed_error(self) -> WorkerError | None:
+        if not self._closed:
+            return None
+        return WorkerCrashed(f"plugin {self._name!r}: the worker was shut down", plugin=self._name)
+
+    def _timed_out(self, method: str, timeout: float | None) -> CallTimeout:
+        return CallTimeout(
+            f"plugin {self._name!r}: {method} did not finish within {timeout:g} s"
+            " and was cancelled; raise the timeout (--timeout) or fix the plugin",
+            plugin=self._name,
+        )
+
+    def _await(self, pending: Pending, deadline: float | None) -> bool:
+        """Wait for ``pending``, reading for everyone while nobody else does; False: timed out."""
+        inflight, reading = self._inflight, self._reading
+        while True:
+            with inflight.lock:
+                if pending.done:
+                    return True
+                if inflight.failure is not None and pending.id not in inflight.pending:
+                    pending.error = pending.error or inflight.failure
+                    return True
+                lead = reading.try_lead()
+                if not lead:
+                    if pending.waiter is None:
+                        pending.waiter = Waiter()
+                    reading.follow(pending.waiter)
+            if lead:
+                try:
+                    reading.lead(lambda: pending.done, deadline)
+                finally:
+                    reading.step_down()
+            else:
+                assert pending.waiter is not None
+                pending.waiter.wait(None if deadline is None else deadline - time.monotonic())
+                with inflight.lock:
+                    reading.unfollow(pending.waiter)
+            if not pending.done and deadline is not None and time.monotonic() >= deadline:
+                return False
+            if not pending.done and reading.over and inflight.failure is None:
+                # Nobody can read any more: the channel was released under us.
+                self.fail(self._process.error(WorkerCrashed, "was shut down"))
+
+    # -- futures -----------------------------------------------------------------
+
+    def _start_pump(self) -> None:
+        with self._inflight.lock:
+            if self._pump is None:
+                self._pump = Waiter()
+                start = True
+            else:
+                start = False
+                if self._pump_parked:
+                    self._pump_parked = False
+                    self._pump.wake()
+        if start:
+            threading.Thread(
+                target=self._pump_answers, name=f"plughost-{self._name}-futures", daemon=True
+            ).start()
+
+    def _pump_answers(self) -> None:
+        """Read the answers of futures while any are outstanding; park while none are."""
+        inflight, reading, waiter = self._inflight, self._reading, self._pump
+        assert waiter is not None
+        while True:
+            with inflight.lock:
+                if inflight.failure is not None or reading.over:
+                    self._pump = None
+                    return
+                lead = inflight.futures > 0 and reading.try_lead()
+                if not lead:
+                    if inflight.futures > 0:
+                        reading.follow(waiter)
+                    else:
+                        waiter.rearm()
+                        self._pump_parked = True
+            if lead:
+                try:
+                    reading.lead(self._pump_done, None)
+                finally:
+                    reading.step_down()
+                self._expire()
+            else:
+                waiter.wait(None)
+                with inflight.lock:
+                    reading.unfollow(waiter)
+                    self._pump_parked = False
+
+    def _pump_done(self) -> bool:
+        return self._inflight.futures == 0 or time.monotonic() >= self._next_expiry
+
+    def _expire(self) -> None:
+        """Time out the futures whose deadline passed; cancel them, and probe the worker."""
+        now = time.monotonic()
+        if now < self._next_expiry:
+            return
+        with self._inflight.lock:
+            futures = [q for q in self._inflight.pending.values() if q.on_done is not None]
+        expired = [q for q in futures if q.deadline is not None and q.deadline <= now]
+        later = [q.deadline for q in futures if q.deadline is not None and q.deadline > now]
+        self._next_expiry = min(later, default=_FOREVER)
+        timed_out = [q for q in expired if self._inflight.abandon(q)]
+        if not timed_out:
+            return
+        self._process.hurry()
+        for pending in timed_out:
+            self._cancel(pending.id)
+            pending.error = CallTimeout(
+                f"plugin {self._name!r}: a call did not finish within its timeout and was"
+                " cancelled; raise the timeout (--timeout) or fix the plugin",
+                plugin=self._name,
+            )
+            assert pending.on_done is not None
+            pending.on_done(pending)
+        # The probe waits for an answer this thread would have to read.
+        threading.Thread(target=self.probe, daemon=True).start()
+
+    # -- probe, cancel, send -----------------------------------------------------
 
     def probe(self) -> None:
         """After a call timed out: a worker that cannot even answer a ping is killed now."""
@@ -156,12 +306,12 @@ class Channel:
             return
         deadline = time.monotonic() + _CANCEL_DEADLINE
         with contextlib.suppress(WorkerError):
-            self._send(p.notification("cancel", {"id": id_}), deadline, _CANCEL_DEADLINE)
+            self._send(p.encode(p.notification("cancel", {"id": id_})), deadline, _CANCEL_DEADLINE)
 
-    def _send(self, message: dict[str, Any], deadline: float | None, limit: float | None) -> None:
+    def _send(self, line: bytes, deadline: float | None, limit: float | None) -> None:
         assert self._writer is not None
         try:
-            self._writer.write(p.encode(message), deadline)
+            self._writer.write(line, deadline)
         except WriteTimeout as exc:
             what = (
                 "stopped reading requests, so the call did not finish within"
@@ -192,48 +342,35 @@ class Channel:
         assert self._inflight.failure is not None
         raise self._inflight.failure
 
-    # -- the reader ------------------------------------------------------------------
-
-    def read(self, stream: IO[bytes]) -> bool:
-        """Deliver the answers on ``stream`` (the worker's stdout) until it ends, then close it.
-
-        True when the stream ended (the worker exited, or is about to);
-        False when the worker broke the protocol, and the channel failed.
-        """
-        reader = p.LineReader(stream, self._max_message)
-        first = True
-        try:
-            while True:
-                line = reader.read()
-                if line is None:
-                    break
-                try:
-                    message = p.decode(line)
-                    self._inflight.deliver(message)
-                except p.ProtocolViolation as exc:
-                    shown = f"; it wrote {line[:60]!r}" if first else ""
-                    self.fail(
-                        self._process.error(ProtocolError, f"broke the protocol: {exc}{shown}")
-                    )
-                    return False
-                first = False
-        except p.ProtocolViolation as exc:
+    def _broke(self, exc: p.ProtocolViolation, line: bytes | None, cut: bool) -> None:
+        """The worker's stdout broke the protocol: the channel fails, saying how."""
+        if cut:
             status = self._process.exit_status(EXIT_NEWS)
             if status is not None and not self._closing:
                 # It died while writing: that is the news, not the half line.
                 what = f"{describe_status(status)} in the middle of a message"
                 self.fail(self._process.error(WorkerCrashed, what))
-            else:
-                self.fail(self._process.error(ProtocolError, f"broke the protocol: {exc}"))
-            return False
-        except (OSError, ValueError):
-            pass
-        finally:
-            with contextlib.suppress(OSError, ValueError):
-                stream.close()
-        return True
+                return
+        shown = f"; it wrote {line[:60]!r}" if line is not None else ""
+        self.fail(self._process.error(ProtocolError, f"broke the protocol: {exc}{shown}"))
 
     # -- failure and shutdown ------------------------------------------------------------
+
+    @property
+    def over(self) -> bool:
+        """Whether the worker's stdout has ended (or broke the protocol)."""
+        return self._reading.over
+
+    def drain(self, seconds: float) -> None:
+        """Read whatever the worker still writes, for at most ``seconds`` (its exit is near)."""
+        deadline = time.monotonic() + seconds
+        with self._inflight.lock:
+            lead = self._reading.try_lead()
+        if lead:
+            try:
+                self._reading.lead(lambda: False, deadline)
+            finally:
+                self._reading.step_down()
 
     def fail(self, failure: WorkerError) -> None:
         """The worker failed: every request raises ``failure``, and the worker is killed.
@@ -245,6 +382,11 @@ class Channel:
         if not self._closing:
             self._process.kill()
         self._inflight.wake(waiting)
+        self._reading.wake_all()
+        pump = self._pump
+        if pump is not None:
+            with self._inflight.lock:
+                pump.wake()
 
     def begin_closing(self) -> bool | None:
         """Mark the channel closing: None when it already was, else whether it still worked."""
@@ -268,3 +410,10 @@ class Channel:
     def mark_closed(self) -> None:
         """No more requests: each one from now on fails at once, as shut down."""
         self._closed = True
+
+    def release(self) -> None:
+        """The worker is gone: whatever still waits fails as shut down; close its stdout."""
+        self._closed = True
+        if self._inflight.failure is None:
+            self.fail(self._process.error(WorkerCrashed, "was shut down"))
+        self._reading.release()

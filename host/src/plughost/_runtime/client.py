@@ -3,8 +3,9 @@
 A :class:`WorkerProcess` starts the child in a session of its own, does the
 handshake, and then sends requests over its channel (``_channel``), which
 matches responses to requests by id, so that several threads can have calls
-in flight on one worker. A reader thread decodes the worker's stdout,
-another drains its stderr (``_stderr``), a third notices its exit.
+in flight on one worker, and futures too. The threads that wait for answers
+read the worker's stdout themselves (``_leader``); one thread drains its
+stderr (``_stderr``), another notices its exit.
 Whatever the worker does (exit, hang, hold the GIL, stop itself, close its
 stdin, write garbage, ignore SIGTERM) a call, a start and a shutdown each
 end within about a second of their limit, with one line that says what
@@ -21,8 +22,9 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from typing import IO, Any
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from typing import Any
 
 from .._contract.manifest import Manifest
 from .._errors import CallTimeout, ProtocolError, WorkerCrashed, WorkerError, WorkerStartError
@@ -30,6 +32,7 @@ from .._policy.config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT
 from . import protocol as p
 from .answers import accept_initialize, call_result, initialize_params
 from .channel import EXIT_NEWS, Channel, ProcessHooks
+from .inflight import Pending
 from .lifetime import describe_status, shut_down, spawn
 from .proctree import ProcessTree
 from .stderr import StderrDrain
@@ -92,7 +95,11 @@ class WorkerProcess:
         self._max_message = max_message
         self._debug = debug
         hooks = ProcessHooks(
-            error=self._error, exit_status=self._exit_status, hurry=self._hurry_up, kill=self._kill
+            error=self._error,
+            exit_status=self._exit_status,
+            hurry=self._hurry_up,
+            kill=self._kill,
+            ended=self._on_exit,
         )
         self._channel = Channel(name, max_message, hooks)
         # Set when the worker timed out, failed to start or was interrupted.
@@ -144,9 +151,8 @@ class WorkerProcess:
         )
         assert self._proc.stdout is not None and self._proc.stderr is not None
         assert self._proc.stdin is not None
-        self._channel.connect(self._proc.stdin)
+        self._channel.connect(self._proc.stdin, self._proc.stdout)
         for target, stream, label in (
-            (self._read_stdout, self._proc.stdout, "out"),
             (self._stderr.drain, self._proc.stderr, "err"),
             (self._watch, None, "wait"),
         ):
@@ -208,23 +214,58 @@ class WorkerProcess:
         distribution = self.manifest.distribution if self.manifest else None
         return call_result(self.name, distribution, command, response, self._error)
 
+    def submit(
+        self,
+        command: str,
+        arguments: Mapping[str, Any],
+        timeout: float | None,
+        finish: Callable[[Any], Any],
+    ) -> Future[Any]:
+        """Send a call to ``command``; its future gets ``finish(result)`` or the error."""
+        future: Future[Any] = Future()
+        future.set_running_or_notify_cancel()
+        distribution = self.manifest.distribution if self.manifest else None
+
+        def done(pending: Pending) -> None:
+            try:
+                value = finish(
+                    call_result(self.name, distribution, command, pending.outcome(), self._error)
+                )
+            except BaseException as exc:
+                future.set_exception(exc)
+            else:
+                future.set_result(value)
+
+        self._channel.submit(
+            "call", {"command": command, "arguments": dict(arguments)}, timeout, done
+        )
+        return future
+
+    @property
+    def in_flight(self) -> int:
+        """How many calls (and other requests) wait for their answer."""
+        return self._channel.in_flight
+
     def ping(self, timeout: float = 5.0) -> None:
         """Check that the worker answers."""
         self._channel.request("ping", None, timeout)
 
     # -- the process, for the channel and its watchers ------------------------------------
 
-    def _read_stdout(self, stream: IO[bytes]) -> None:
-        if self._channel.read(stream):
-            self._on_exit()
-
     def _watch(self, _: object) -> None:
-        """Notice the worker's exit even while a grandchild holds its stdout open."""
+        """Notice the worker's exit, even while a grandchild holds its stdout open.
+
+        What it wrote before it exited is read first (by whoever waits for an
+        answer, or here), so that its last answers are not lost.
+        """
         proc = self._proc
         assert proc is not None
         proc.wait()
-        self._threads[0].join(EXIT_NEWS)
-        if self._threads[0].is_alive() and not self._channel.closing:
+        until = time.monotonic() + EXIT_NEWS
+        self._channel.drain(EXIT_NEWS)
+        while not self._channel.over and time.monotonic() < until:
+            time.sleep(0.01)
+        if not self._channel.over and not self._channel.closing:
             self._channel.fail(self._error(WorkerCrashed, describe_status(proc.poll())))
 
     def _on_exit(self) -> None:
@@ -235,8 +276,8 @@ class WorkerProcess:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(EXIT_NEWS)
         # Give the stderr thread a moment to collect the last words.
-        if len(self._threads) > 1:
-            self._threads[1].join(EXIT_NEWS)
+        if self._threads and self._threads[0] is not threading.current_thread():
+            self._threads[0].join(EXIT_NEWS)
         if self._channel.closing:
             what = "was shut down"
         else:
@@ -301,6 +342,7 @@ class WorkerProcess:
         until = max(deadline, time.monotonic()) + EXIT_NEWS
         for t in self._threads:
             t.join(max(0.0, until - time.monotonic()))
+        self._channel.release()
 
     def _kill(self) -> None:
         """Kill the worker and everything it started, now."""

@@ -1,38 +1,84 @@
 """The requests a worker has not answered yet, matched to responses by id.
 
-Several threads may have requests in flight on one worker; each waits on
-its own :class:`Pending`. The reader thread hands every response to
-:meth:`InFlight.deliver`, which checks it against protocol v1 and wakes the
-request it answers. A request given up on (timed out, interrupted) is
-remembered for a while, so that its late answer is not taken for a
-protocol violation. Once the worker has failed, every request waiting and
-every later one gets that failure.
+Several threads may have requests in flight on one worker, and a request
+may be a future that nobody waits on. Whichever thread reads the worker's
+stdout (``_channel``: the leader) hands every response to
+:meth:`InFlight.deliver`, which checks it against protocol v1 and completes
+the request it answers: a waiting thread is woken through its
+:class:`Waiter`, a future's ``on_done`` is called. A request given up on
+(timed out, interrupted) is remembered for a while, so that its late answer
+is not taken for a protocol violation. Once the worker has failed, every
+request waiting and every later one gets that failure.
 """
 
 from __future__ import annotations
 
+import _thread
 import itertools
-import threading
+from collections.abc import Callable
 from typing import Any
 
 from .._errors import WorkerError
 from . import protocol as p
 
-__all__ = ["InFlight", "Pending"]
+__all__ = ["InFlight", "Pending", "Waiter"]
 
 _ABANDONED_KEPT = 1024
 
 
-class Pending:
-    """One request waiting for its answer (``response``) or its worker's failure."""
+class Waiter:
+    """A thread parked until it is woken: its answer came, or it is to read next.
 
-    __slots__ = ("done", "error", "id", "response")
+    Woken at most once per wait (:meth:`wake` under the table's lock), so a
+    wake that comes after a wait timed out is not lost nor doubled.
+    """
+
+    __slots__ = ("_lock", "_woken")
+
+    def __init__(self) -> None:
+        self._lock = _thread.allocate_lock()
+        self._lock.acquire()
+        self._woken = False
+
+    def wake(self) -> None:
+        """Wake the thread (call with the table's lock held)."""
+        if not self._woken:
+            self._woken = True
+            self._lock.release()
+
+    def wait(self, timeout: float | None) -> None:
+        """Park until woken or ``timeout`` seconds (None: no limit); call without the lock."""
+        self._lock.acquire(True, -1 if timeout is None else max(0.0, timeout))
+
+    def rearm(self) -> None:
+        """Make the next :meth:`wait` park again (call with the table's lock held)."""
+        if self._woken:
+            self._woken = False
+            # A wake that came after the wait gave up left the lock released.
+            self._lock.acquire(False)
+
+
+class Pending:
+    """One request waiting for its answer (``response``) or its worker's failure.
+
+    ``on_done`` (a future's) is called once, by whoever completes it;
+    ``waiter`` is the parked thread that waits for it, if any.
+    """
+
+    __slots__ = ("deadline", "error", "id", "on_done", "response", "waiter")
 
     def __init__(self, id_: int) -> None:
         self.id = id_
-        self.done = threading.Event()
         self.response: dict[str, Any] | None = None
         self.error: WorkerError | None = None
+        self.waiter: Waiter | None = None
+        self.on_done: Callable[[Pending], None] | None = None
+        self.deadline: float | None = None
+
+    @property
+    def done(self) -> bool:
+        """Whether the answer, or the worker's failure, has come."""
+        return self.response is not None or self.error is not None
 
     def outcome(self) -> dict[str, Any]:
         """The response, once ``done``; the failure raised if there is none."""
@@ -46,21 +92,33 @@ class InFlight:
     """The table of requests sent to one worker and not answered yet."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        self.lock = _thread.allocate_lock()
         self._ids = itertools.count(1)
-        self._pending: dict[int, Pending] = {}
+        self.pending: dict[int, Pending] = {}
         self._abandoned: set[int] = set()
         self.failure: WorkerError | None = None
+        #: How many of the pending requests are futures (no thread waits on them).
+        self.futures = 0
 
-    def open(self, closed: WorkerError | None) -> Pending:
-        """A new request; raises the worker's failure, or ``closed`` when it is shut."""
+    def open(
+        self,
+        closed: WorkerError | None,
+        *,
+        on_done: Callable[[Pending], None] | None = None,
+        deadline: float | None = None,
+    ) -> Pending:
+        """A new request (a future's, with ``on_done``); raises the failure, or ``closed``."""
         with self.lock:
             if self.failure is not None:
                 raise self.failure
             if closed is not None:
                 raise closed
             pending = Pending(next(self._ids))
-            self._pending[pending.id] = pending
+            if on_done is not None:
+                pending.on_done = on_done
+                pending.deadline = deadline
+                self.futures += 1
+            self.pending[pending.id] = pending
             return pending
 
     def abandon(self, pending: Pending, *, sent: bool = True) -> bool:
@@ -70,8 +128,10 @@ class InFlight:
         recent abandoned ids are kept, so the set cannot grow without bound.
         """
         with self.lock:
-            if self._pending.pop(pending.id, None) is None:
+            if self.pending.pop(pending.id, None) is None:
                 return False
+            if pending.on_done is not None:
+                self.futures -= 1
             if sent:
                 self._abandoned.add(pending.id)
                 if len(self._abandoned) > _ABANDONED_KEPT:
@@ -100,14 +160,20 @@ class InFlight:
                 )
             raise p.ProtocolViolation(f"a response has no valid id ({id_!r})")
         with self.lock:
-            pending = self._pending.pop(id_, None)
+            pending = self.pending.pop(id_, None)
             if pending is None:
                 if id_ in self._abandoned:
                     self._abandoned.discard(id_)
                     return
                 raise p.ProtocolViolation(f"a response to request {id_}, which was never sent")
-        pending.response = message
-        pending.done.set()
+            pending.response = message
+            if pending.waiter is not None:
+                pending.waiter.wake()
+            on_done = pending.on_done
+            if on_done is not None:
+                self.futures -= 1
+        if on_done is not None:
+            on_done(pending)
 
     def fail(self, failure: WorkerError) -> list[Pending]:
         """Record the worker's failure (the first one sticks); the requests to wake.
@@ -118,12 +184,18 @@ class InFlight:
         with self.lock:
             if self.failure is None:
                 self.failure = failure
-            waiting = list(self._pending.values())
-            self._pending.clear()
+            waiting = list(self.pending.values())
+            self.pending.clear()
+            self.futures = 0
         return waiting
 
     def wake(self, waiting: list[Pending]) -> None:
-        """Wake ``waiting`` requests with the worker's failure."""
+        """Complete ``waiting`` requests with the worker's failure."""
+        with self.lock:
+            for item in waiting:
+                item.error = self.failure
+                if item.waiter is not None:
+                    item.waiter.wake()
         for item in waiting:
-            item.error = self.failure
-            item.done.set()
+            if item.on_done is not None:
+                item.on_done(item)
