@@ -17,8 +17,9 @@ from .protocol import ProtocolViolation
 
 __all__ = ["CHUNK", "LineBuffer"]
 
-#: The most bytes one read takes from the pipe.
-CHUNK = 256 * 1024
+#: The most bytes one read takes from the pipe: a pipe's default capacity,
+#: and below the size at which the C allocator maps memory for every read.
+CHUNK = 64 * 1024
 
 
 class LineBuffer:

@@ -11,13 +11,13 @@ host; it is a child subreaper (``_reaper``), so whatever the plugin starts
 stays in its tree, and it ends all of that when it exits (end of input,
 ``shutdown``, SIGTERM, a channel that cannot be written). Every call gets
 exactly one answer, whatever the plugin does (``_call_answer``). The
-channel itself and the leaving live in ``_server_channel``; this module is
-the dispatch: the handshake, the calls on a pool of threads, cancel.
+channel itself and the leaving live in ``_server_channel``, the loop that
+runs calls in the thread that read them in ``_server_loop``; this module is
+the dispatch and the handshake.
 """
 
 from __future__ import annotations
 
-import _thread
 import contextlib
 import os
 import signal
@@ -29,12 +29,12 @@ from .._discovery.states import PluginState
 from . import protocol as p
 from .loading import Loaded, LoadFailure, load_plugin
 from .reaper import become_subreaper
-from .server_channel import ServerChannel, leave, note, take_channel
+from .server_channel import ServerChannel, leave, take_channel
 from .server_logs import configure_logging_on_import
+from .server_loop import Serving
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import queue
     from typing import Any
 
 __all__ = ["NOT_DIRECTLY", "main"]
@@ -42,8 +42,6 @@ __all__ = ["NOT_DIRECTLY", "main"]
 NOT_DIRECTLY = (
     "this is a plughost plugin worker, started by plughost; it is not meant to be run directly"
 )
-
-_MAX_THREADS = 64
 
 
 class Worker:
@@ -55,53 +53,15 @@ class Worker:
         self.manifest: Any = None
         self.methods: dict[str, str] = {}
         self._debug = False
-        # The queue and the threads of the calls come with the first call.
-        self._tasks: queue.SimpleQueue[tuple[Any, dict[str, Any]] | None] | None = None
-        self._idle = 0
-        self._threads = 0
-        self._answer_call: Any = None
+        self.serving = Serving(channel, self._dispatch)
         self._failure: Any = None
-        self._lock = _thread.allocate_lock()
-        self._cancelled: set[Any] = set()
-        self._running: set[Any] = set()
 
-    # -- the loop ------------------------------------------------------------
-
-    def serve(self) -> int:
-        """Answer requests until ``shutdown`` or end of input; the exit status."""
-        while True:
-            try:
-                line = self.channel.lines.read()
-            except p.ProtocolViolation as exc:
-                self.channel.send(p.error(None, p.PARSE_ERROR, str(exc)))
-                return 1
-            except (OSError, ValueError) as exc:
-                note(f"cannot read from the host ({exc}); exiting")
-                return 1
-            if line is None:
-                return 0
-            try:
-                message = p.decode(line)
-            except p.ProtocolViolation as exc:
-                self.channel.send(p.error(None, p.PARSE_ERROR, str(exc)))
-                continue
-            try:
-                if self._dispatch(message):
-                    return 0
-            except Exception as exc:
-                # A bug here, or plugin code run by initialize that got through.
-                id_, method = message.get("id"), message.get("method")
-                if "id" in message:
-                    self.channel.send(
-                        p.error(
-                            id_,
-                            p.INTERNAL_ERROR,
-                            f"the worker failed to handle {method!r}: {type_name(exc)}",
-                        )
-                    )
+    def serve(self) -> None:
+        """Answer requests until ``shutdown`` or end of input, when the worker leaves."""
+        self.serving.serve()
 
     def _dispatch(self, message: dict[str, Any]) -> bool:
-        """Handle one message; True when the worker should exit."""
+        """Handle a message (a call only before the handshake); True: the worker is to exit."""
         method = message.get("method")
         id_ = message.get("id")
         params = message.get("params", {})
@@ -112,29 +72,47 @@ class Worker:
                 )
             return False
         if "id" not in message:  # a notification
-            if method == "cancel":
-                self._cancel(params.get("id"))
             return False
         if method == "initialize":
             if self.plugin is not None:
                 self.channel.send(p.error(id_, p.INVALID_REQUEST, "already initialized"))
             else:
-                self.channel.send(self._initialize(id_, params))
+                answer = self._initialize(id_, params)
+                self.channel.send(answer)
+                if "result" in answer:
+                    self._ready()
         elif method == "ping":
             self.channel.send(p.result(id_, {}))
         elif method == "shutdown":
             self.channel.send(p.result(id_, None))
             return True
         elif method == "call":
-            if self.plugin is None:
-                self.channel.send(
-                    p.error(id_, p.INVALID_REQUEST, "call before a successful initialize")
-                )
-            else:
-                self._submit(id_, params)
+            self.channel.send(
+                p.error(id_, p.INVALID_REQUEST, "call before a successful initialize")
+            )
         else:
             self.channel.send(p.error(id_, p.METHOD_NOT_FOUND, f"no method {method!r}"))
         return False
+
+    def _ready(self) -> None:
+        # What calls need is imported now, not before the handshake.
+        from . import call_answer
+
+        answer_call, self._failure = call_answer.answer_call, call_answer.failure
+        instance, manifest, methods = self.plugin, self.manifest, self.methods
+        max_line = self.channel.max_line
+
+        def answer(id_: Any, params: dict[str, Any]) -> bytes:
+            return answer_call(
+                id_,
+                params,
+                instance=instance,
+                manifest=manifest,
+                methods=methods,
+                max_line=max_line,
+            )
+
+        self.serving.ready(answer, self._last_resort)
 
     # -- initialize ------------------------------------------------------------
 
@@ -186,61 +164,6 @@ class Worker:
             },
         )
 
-    # -- calls -------------------------------------------------------------------
-
-    def _submit(self, id_: Any, params: dict[str, Any]) -> None:
-        import threading
-
-        if self._tasks is None:
-            # The first call: what calls need is imported here, in the loop's
-            # thread, not before the handshake (which needs none of it).
-            import queue
-
-            from . import call_answer
-
-            self._answer_call, self._failure = call_answer.answer_call, call_answer.failure
-            self._tasks = queue.SimpleQueue()
-        with self._lock:
-            self._running.add(id_)
-            spawn = self._idle == 0 and self._threads < _MAX_THREADS
-            if spawn:
-                self._threads += 1
-        if spawn:
-            threading.Thread(target=self._work, daemon=True).start()
-        self._tasks.put((id_, params))
-
-    def _work(self) -> None:
-        tasks, answer_call = self._tasks, self._answer_call
-        assert tasks is not None
-        while True:
-            with self._lock:
-                self._idle += 1
-            task = tasks.get()
-            with self._lock:
-                self._idle -= 1
-            if task is None:
-                return
-            id_, params = task
-            try:
-                line = answer_call(
-                    id_,
-                    params,
-                    instance=self.plugin,
-                    manifest=self.manifest,
-                    methods=self.methods,
-                    max_line=self.channel.max_line,
-                )
-            except BaseException as exc:
-                # The answer could not even be built: say so, briefly, rather
-                # than leave the call to its timeout.
-                line = self._last_resort(id_, params, exc)
-            with self._lock:
-                self._running.discard(id_)
-                if id_ in self._cancelled:
-                    self._cancelled.discard(id_)
-                    continue
-            self.channel.send_line(line)
-
     def _last_resort(self, id_: Any, params: dict[str, Any], exc: BaseException) -> bytes:
         failure = self._failure
         command = params.get("command")
@@ -257,13 +180,6 @@ class Worker:
             )
         except BaseException:
             return p.encode(p.error(id_, p.INTERNAL_ERROR, "the worker could not answer the call"))
-
-    def _cancel(self, id_: Any) -> None:
-        with self._lock:
-            if id_ not in self._running or id_ in self._cancelled:
-                return
-            self._cancelled.add(id_)
-        self.channel.send(p.error(id_, p.CANCELLED, "the call was cancelled"))
 
 
 def _load(plugin: dict[str, Any], settings: dict[str, Any]) -> Loaded | LoadFailure:
@@ -325,7 +241,5 @@ def main() -> int:
     with contextlib.suppress(ValueError):
         max_line = int(os.environ.get("PLUGHOST_MAX_MESSAGE", max_line))
     configure_logging_on_import()
-    worker = Worker(ServerChannel(reader, write_fd, max_line))
-    code = worker.serve()
-    leave(code)
-    return code
+    Worker(ServerChannel(reader, write_fd, max_line)).serve()
+    return 0

@@ -3,7 +3,8 @@
 Before any plugin code runs, :func:`take_channel` moves the channel to
 private copies of fd 0 and fd 1, points fd 1 at stderr and fd 0 at
 /dev/null. A :class:`ServerChannel` reads it line by line, bounded, and
-writes whole lines under a lock. When the channel cannot be written any more the
+writes whole lines under a lock, gathering the answers of requests that
+arrived together into one write. When the channel cannot be written any more the
 worker leaves (:func:`leave`), ending everything it started first.
 """
 
@@ -16,28 +17,58 @@ import signal
 import sys
 
 from . import protocol as p
+from .framing import LineBuffer
 from .reaper import end_descendants
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import IO, Any
+    from typing import Any
 
 __all__ = ["ServerChannel", "leave", "note", "take_channel"]
 
+# The most bytes of answers gathered before they are written anyway.
+_GATHER_LIMIT = 64 * 1024
+
 
 class ServerChannel:
-    """The private protocol channel: a line reader and a locked writer.
+    """The private protocol channel: a bounded line reader and a locked writer.
 
+    Answers may be *gathered* (:meth:`gather`) while more requests wait,
+    and are written together before the reader next blocks (:meth:`flush`).
     When the channel cannot be written any more (the host is gone, or the
     plugin closed its file descriptors) the worker leaves: nobody could
     hear it.
     """
 
-    def __init__(self, reader: IO[bytes], writer_fd: int, max_line: int) -> None:
-        self.lines = p.LineReader(reader, max_line)
+    def __init__(self, reader_fd: int, writer_fd: int, max_line: int) -> None:
+        self._lines = LineBuffer(max_line)
+        self._reader = reader_fd
         self.max_line = max_line
         self._fd = writer_fd
         self._lock = _thread.allocate_lock()
+        self._gathered: list[bytes] = []
+        self._size = 0
+
+    def next_line(self) -> bytes | None:
+        """The next request line, waiting for it; None at the end of input.
+
+        Raises ProtocolViolation for a line past the limit or cut by the end.
+        """
+        lines = self._lines
+        while True:
+            line = lines.next_line()
+            if line is not None:
+                return line
+            if self._gathered:
+                self.flush()
+            if not lines.read_from(self._reader):
+                if lines.partial:
+                    raise p.ProtocolViolation("the stream ended in the middle of a message")
+                return None
+
+    def more_waiting(self) -> bool:
+        """Whether another whole request has arrived already."""
+        return self._lines.pending
 
     def send(self, message: dict[str, Any]) -> None:
         """Send one message (one the worker built itself, not a call's answer)."""
@@ -49,10 +80,28 @@ class ServerChannel:
             )
         self.send_line(data)
 
+    def gather(self, data: bytes) -> None:
+        """Keep one encoded line, to be written with the next ones (soon: see :meth:`flush`)."""
+        with self._lock:
+            self._gathered.append(data)
+            self._size += len(data)
+            full = self._size >= _GATHER_LIMIT
+        if full:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the gathered lines now."""
+        self.send_line(b"")
+
     def send_line(self, data: bytes) -> None:
-        """Write one encoded line."""
+        """Write one encoded line, after whatever was gathered."""
         try:
             with self._lock:
+                if self._gathered:
+                    self._gathered.append(data)
+                    data = b"".join(self._gathered)
+                    self._gathered.clear()
+                    self._size = 0
                 view = memoryview(data)
                 while view:
                     written = os.write(self._fd, view)
@@ -62,7 +111,7 @@ class ServerChannel:
             leave(1)
 
 
-def take_channel() -> tuple[IO[bytes], int]:
+def take_channel() -> tuple[int, int]:
     """Move the channel off fds 0 and 1 before any plugin code runs."""
     read_fd = os.dup(0)
     write_fd = os.dup(1)
@@ -73,7 +122,7 @@ def take_channel() -> tuple[IO[bytes], int]:
     os.dup2(2, 1)
     for fd in (read_fd, write_fd):
         os.set_inheritable(fd, False)
-    return os.fdopen(read_fd, "rb", buffering=256 * 1024), write_fd
+    return read_fd, write_fd
 
 
 _LEAVING = _thread.allocate_lock()
