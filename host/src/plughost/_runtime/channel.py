@@ -14,7 +14,6 @@ process itself (how it ended, its stderr) it asks of the process through
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any, NoReturn
@@ -22,6 +21,7 @@ from typing import IO, Any, NoReturn
 from .._errors import CallTimeout, ProtocolError, WorkerCrashed, WorkerError
 from .._plain import frozen
 from . import protocol as p
+from .futures_reader import FuturesReader
 from .inflight import InFlight, Pending, Waiter
 from .leader import Leadership
 from .lifetime import describe_status
@@ -70,14 +70,24 @@ class Channel:
         self._max_message = max_message
         self._process = process
         self._inflight = InFlight()
-        self._reading = Leadership(self._inflight, max_message, self._broke, process.ended)
+        self._reading = Leadership(
+            self._inflight, max_message, self._broke, process.ended, self._before_wait
+        )
+        # Requests of futures held back while the leader is busy with answers.
+        self._outbox: list[bytes] = []
+        self._outbox_deadline = _FOREVER
         self._writer: RequestWriter | None = None
         self._closing = False
         self._closed = False
         # The thread that reads the answers of futures, while any are outstanding.
-        self._pump: Waiter | None = None
-        self._pump_parked = False
-        self._next_expiry = _FOREVER
+        self._pump = FuturesReader(
+            name,
+            self._inflight,
+            self._reading,
+            cancel=self._cancel,
+            probe=self.probe,
+            hurry=process.hurry,
+        )
 
     def connect(self, stdin: IO[bytes], stdout: IO[bytes]) -> None:
         """Write requests to ``stdin``, each by its deadline; read answers from ``stdout``."""
@@ -156,14 +166,38 @@ class Channel:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         pending = self._inflight.open(self._closed_error(), on_done=on_done, deadline=deadline)
+        line = p.encode(p.request(pending.id, method, params))
+        reading = self._reading
+        with self._inflight.lock:
+            # While a leader is busy delivering answers, it writes this with
+            # the others before it next waits: one write for many requests.
+            held = reading.leading and not reading.polling and self._inflight.failure is None
+            if held:
+                self._outbox.append(line)
+                if deadline is not None and deadline < self._outbox_deadline:
+                    self._outbox_deadline = deadline
+        if not held:
+            try:
+                self._send(line, deadline, timeout)
+            except BaseException:
+                self._inflight.abandon(pending, sent=False)
+                raise
+        self._pump.start(deadline)
+
+    def _before_wait(self) -> None:
+        """The leader is about to wait: write the requests held back meanwhile."""
+        with self._inflight.lock:
+            self._reading.polling = True
+            if not self._outbox:
+                return
+            lines, self._outbox = self._outbox, []
+            deadline, self._outbox_deadline = self._outbox_deadline, _FOREVER
+        limit = None if deadline == _FOREVER else deadline
         try:
-            self._send(p.encode(p.request(pending.id, method, params)), deadline, timeout)
-        except BaseException:
-            self._inflight.abandon(pending, sent=False)
-            raise
-        if deadline is not None and deadline < self._next_expiry:
-            self._next_expiry = deadline
-        self._start_pump()
+            self._send(b"".join(lines), limit, None if limit is None else limit - time.monotonic())
+        except WorkerError as exc:
+            # Their futures get this failure, and so does every request.
+            self.fail(exc)
 
     def _closed_error(self) -> WorkerError | None:
         if not self._closed:
@@ -207,80 +241,6 @@ class Channel:
             if not pending.done and reading.over and inflight.failure is None:
                 # Nobody can read any more: the channel was released under us.
                 self.fail(self._process.error(WorkerCrashed, "was shut down"))
-
-    # -- futures -----------------------------------------------------------------
-
-    def _start_pump(self) -> None:
-        with self._inflight.lock:
-            if self._pump is None:
-                self._pump = Waiter()
-                start = True
-            else:
-                start = False
-                if self._pump_parked:
-                    self._pump_parked = False
-                    self._pump.wake()
-        if start:
-            threading.Thread(
-                target=self._pump_answers, name=f"plughost-{self._name}-futures", daemon=True
-            ).start()
-
-    def _pump_answers(self) -> None:
-        """Read the answers of futures while any are outstanding; park while none are."""
-        inflight, reading, waiter = self._inflight, self._reading, self._pump
-        assert waiter is not None
-        while True:
-            with inflight.lock:
-                if inflight.failure is not None or reading.over:
-                    self._pump = None
-                    return
-                lead = inflight.futures > 0 and reading.try_lead()
-                if not lead:
-                    if inflight.futures > 0:
-                        reading.follow(waiter)
-                    else:
-                        waiter.rearm()
-                        self._pump_parked = True
-            if lead:
-                try:
-                    reading.lead(self._pump_done, None)
-                finally:
-                    reading.step_down()
-                self._expire()
-            else:
-                waiter.wait(None)
-                with inflight.lock:
-                    reading.unfollow(waiter)
-                    self._pump_parked = False
-
-    def _pump_done(self) -> bool:
-        return self._inflight.futures == 0 or time.monotonic() >= self._next_expiry
-
-    def _expire(self) -> None:
-        """Time out the futures whose deadline passed; cancel them, and probe the worker."""
-        now = time.monotonic()
-        if now < self._next_expiry:
-            return
-        with self._inflight.lock:
-            futures = [q for q in self._inflight.pending.values() if q.on_done is not None]
-        expired = [q for q in futures if q.deadline is not None and q.deadline <= now]
-        later = [q.deadline for q in futures if q.deadline is not None and q.deadline > now]
-        self._next_expiry = min(later, default=_FOREVER)
-        timed_out = [q for q in expired if self._inflight.abandon(q)]
-        if not timed_out:
-            return
-        self._process.hurry()
-        for pending in timed_out:
-            self._cancel(pending.id)
-            pending.error = CallTimeout(
-                f"plugin {self._name!r}: a call did not finish within its timeout and was"
-                " cancelled; raise the timeout (--timeout) or fix the plugin",
-                plugin=self._name,
-            )
-            assert pending.on_done is not None
-            pending.on_done(pending)
-        # The probe waits for an answer this thread would have to read.
-        threading.Thread(target=self.probe, daemon=True).start()
 
     # -- probe, cancel, send -----------------------------------------------------
 
@@ -383,10 +343,7 @@ class Channel:
             self._process.kill()
         self._inflight.wake(waiting)
         self._reading.wake_all()
-        pump = self._pump
-        if pump is not None:
-            with self._inflight.lock:
-                pump.wake()
+        self._pump.wake()
 
     def begin_closing(self) -> bool | None:
         """Mark the channel closing: None when it already was, else whether it still worked."""

@@ -1,8 +1,9 @@
 """Plugins ready to be called: in this process (``_runtime.loaded``), or in a worker.
 
-Both handles have the same face (``manifest``, ``call``, ``close``, a context
-manager), the same argument checks before any plugin code runs, and the same
-errors, so code and tests run unchanged whichever way a plugin is loaded.
+Both handles have the same face (``manifest``, ``call``, ``submit``,
+``acall``, ``close``, a context manager), the same argument checks before
+any plugin code runs, and the same errors, so code and tests run unchanged
+whichever way a plugin is loaded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from .._policy.config import DEFAULT_CALL_TIMEOUT
 from .loaded import Handle, LoadedPlugin, checked_result, closed_error
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     # The worker client (subprocess, threads) is not needed to run in process.
     from .client import WorkerProcess
 
@@ -79,6 +82,36 @@ class IsolatedPlugin(Handle):
         worker = self._ensure_worker()
         value = worker.call(spec.name, kwargs, timeout)
         return checked_result(self.manifest, spec, value)
+
+    def submit(self, command: str, /, **arguments: Any) -> Future[Any]:
+        """Send a call to ``command`` and return at once: a future of its result.
+
+        Many calls may be in flight on one worker; the arguments are checked
+        before anything is sent (a wrong argument raises here), and the
+        future holds what :meth:`call` would have returned or raised. Its
+        timeout is :attr:`call_timeout`, from the moment it is sent.
+        """
+        if self._closed:
+            raise closed_error(self.name, self.manifest.distribution)
+        spec = find_command(self.manifest, command)
+        kwargs = check_arguments(self.manifest, spec, arguments)
+        worker = self._ensure_worker()
+        manifest = self.manifest
+        return worker.submit(
+            spec.name,
+            kwargs,
+            self.call_timeout,
+            lambda value: checked_result(manifest, spec, value),
+        )
+
+    async def acall(self, command: str, /, **arguments: Any) -> Any:
+        """Call ``command`` from asyncio: ``await plugin.acall("greet", name="Ada")``.
+
+        The event loop is not blocked while the worker runs the call.
+        """
+        import asyncio
+
+        return await asyncio.wrap_future(self.submit(command, **arguments))
 
     def _ensure_worker(self) -> WorkerProcess:
         with self._lock:

@@ -43,6 +43,9 @@ class Leadership:
     (``line``: what it wrote, when that was its first line, else None), or
     when the stream cut a message or a line outgrew the limit (``cut``);
     ``ended()`` when its stdout ended cleanly. One of them is called, once.
+    ``before_wait()`` is called each time the leader is about to wait, with
+    :attr:`polling` to be set (under the table's lock): requests held back
+    while it was busy with answers are written then.
     """
 
     def __init__(
@@ -51,11 +54,15 @@ class Leadership:
         max_message: int,
         broke: Callable[[p.ProtocolViolation, bytes | None, bool], None],
         ended: Callable[[], None],
+        before_wait: Callable[[], None],
     ) -> None:
         self._inflight = inflight
         self._buffer = LineBuffer(max_message)
         self._broke = broke
         self._ended_hook = ended
+        self._before_wait = before_wait
+        #: Whether the leader is waiting in poll (not busy with answers).
+        self.polling = False
         self._stream: IO[bytes] | None = None
         self._fd = -1
         self._poll = select.poll()
@@ -138,7 +145,10 @@ class Leadership:
                     wait = min(wait, deadline - time.monotonic())
                     if wait <= 0:
                         return
-                if self._poll.poll(wait * 1000) and not buffer.read_from(self._fd):
+                self._before_wait()
+                ready = self._poll.poll(wait * 1000)
+                self.polling = False
+                if ready and not buffer.read_from(self._fd):
                     self.over = True
                     if buffer.partial:
                         raise p.ProtocolViolation("the stream ended in the middle of a message")

@@ -20,6 +20,7 @@ from .._errors import CommandError, CommandFailed, PluginUnavailable
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from concurrent.futures import Future, ThreadPoolExecutor
     from types import TracebackType
     from typing import Any, Self
 
@@ -98,6 +99,7 @@ class LoadedPlugin(Handle):
         self.plugin = plugin
         self._methods = dict(methods)
         self._closed = False
+        self._pool: ThreadPoolExecutor | None = None
 
     @property
     def name(self) -> str:
@@ -110,6 +112,33 @@ class LoadedPlugin(Handle):
             raise closed_error(self.name, self.manifest.distribution)
         spec = find_command(self.manifest, command)
         kwargs = check_arguments(self.manifest, spec, arguments)
+        return self._run(spec, kwargs)
+
+    def submit(self, command: str, /, **arguments: Any) -> Future[Any]:
+        """Start a call to ``command`` on a thread and return at once: a future of its result.
+
+        As for a plugin in a worker, the arguments are checked here (a wrong
+        argument raises at once) and the future holds what :meth:`call`
+        would have returned or raised. The calls run on up to four threads
+        of this handle's own.
+        """
+        if self._closed:
+            raise closed_error(self.name, self.manifest.distribution)
+        spec = find_command(self.manifest, command)
+        kwargs = check_arguments(self.manifest, spec, arguments)
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(4, thread_name_prefix=f"plughost-{self.name}")
+        return self._pool.submit(self._run, spec, kwargs)
+
+    async def acall(self, command: str, /, **arguments: Any) -> Any:
+        """Call ``command`` from asyncio, on a thread, without blocking the event loop."""
+        import asyncio
+
+        return await asyncio.wrap_future(self.submit(command, **arguments))
+
+    def _run(self, spec: CommandSpec, kwargs: dict[str, Any]) -> Any:
         with plugin_code():
             try:
                 value = getattr(self.plugin, self._methods[spec.name])(**kwargs)
@@ -120,5 +149,8 @@ class LoadedPlugin(Handle):
             return checked_result(self.manifest, spec, value)
 
     def close(self) -> None:
-        """Release the plugin; idempotent."""
+        """Release the plugin; idempotent. Submitted calls not started yet are cancelled."""
         self._closed = True
+        if self._pool is not None:
+            # A call already running cannot be stopped in this process.
+            self._pool.shutdown(wait=False, cancel_futures=True)

@@ -256,26 +256,28 @@ class Serving:
 
             self._tasks = queue.SimpleQueue()
         with self._lock:
-            spawn = self._idle == 0 and self._threads < _MAX_THREADS
-            if spawn:
+            # An idle thread is taken for this call now, so that a second
+            # call that comes before it woke up gets a thread of its own.
+            spawn = False
+            if self._idle:
+                self._idle -= 1
+            elif self._threads < _MAX_THREADS:
                 self._threads += 1
+                spawn = True
+        self._tasks.put((id_, params))
         if spawn:
             threading.Thread(target=self._work, daemon=True).start()
-        self._tasks.put((id_, params))
 
     def _work(self) -> None:
         tasks = self._tasks
         assert tasks is not None
         while True:
-            with self._lock:
-                self._idle += 1
             id_, params = tasks.get()
-            with self._lock:
-                self._idle -= 1
             line = self._run(id_, params)
             with self._lock:
                 self._running.discard(id_)
-                if id_ in self._cancelled:
-                    self._cancelled.discard(id_)
-                    continue
-            self.channel.send_line(line)
+                cancelled = id_ in self._cancelled
+                self._cancelled.discard(id_)
+                self._idle += 1
+            if not cancelled:
+                self.channel.send_line(line)
