@@ -1,11 +1,23 @@
 """``python -m plughost.worker``: the child process of an isolated plugin.
 
 Started by plughost; see docs/protocol.md. Run by hand it says so and exits.
+The host itself starts it as ``python -P -c "from plughost.worker import
+run; run()"`` (:func:`plughost._runtime.client.python_worker_command`): the
+same worker, without the ``runpy`` and ``importlib.util`` that ``-m`` costs
+every start.
 """
 
 import sys
 
-from ._runtime.server import main
+__all__ = ["run"]
+
+
+def run() -> None:
+    """Run the worker, then exit with its status."""
+    from ._runtime.server import main
+
+    sys.exit(main())
+
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

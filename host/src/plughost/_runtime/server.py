@@ -1,8 +1,9 @@
 """The plugin worker: one plugin in a child process, behind protocol v1.
 
-The host starts ``python -m plughost.worker`` with the magic cookie in the
-environment and speaks newline-delimited JSON-RPC 2.0 over the child's stdin
-and stdout. Before any plugin code runs the worker moves the channel to
+The host starts it (``python -P -c "from plughost.worker import run;
+run()"``, the same as ``python -m plughost.worker`` without ``runpy``) with
+the magic cookie in the environment and speaks newline-delimited JSON-RPC
+2.0 over the child's stdin and stdout. Before any plugin code runs the worker moves the channel to
 private copies of fd 0 and fd 1, points fd 1 at stderr and fd 0 at
 /dev/null: a plugin's ``print``, a C extension's write or a grandchild
 process cannot corrupt the channel. It ignores SIGINT (the host orchestrates
