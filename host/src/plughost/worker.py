@@ -7,6 +7,7 @@ same worker, without the ``runpy`` and ``importlib.util`` that ``-m`` costs
 every start.
 """
 
+import gc
 import sys
 
 __all__ = ["run"]
@@ -14,6 +15,10 @@ __all__ = ["run"]
 
 def run() -> None:
     """Run the worker, then exit with its status."""
+    # The cyclic garbage collector is off for the worker's own start, its
+    # imports included, and on again before the plugin's code runs (see
+    # plughost._runtime.server.main).
+    gc.disable()
     from ._runtime.server import main
 
     sys.exit(main())
