@@ -27,9 +27,8 @@ import sys
 
 from .. import __version__
 from .._contract.untrusted import type_name
-from .._discovery.states import PluginState
 from . import protocol as p
-from .loading import Loaded, LoadFailure, load_plugin
+from .loading import Loaded, LoadFailure, load_failure, load_plugin
 from .reaper import become_subreaper
 from .server_channel import ServerChannel, leave, note, take_channel
 from .server_logs import configure_logging_on_import
@@ -282,7 +281,7 @@ def _load(plugin: dict[str, Any], settings: dict[str, Any]) -> Loaded | LoadFail
     if not isinstance(target, str):
         found = _find_entry_point(name)
         if isinstance(found, str):
-            return LoadFailure(PluginState.BROKEN, found)
+            return load_failure("broken", found)
         target, distribution, version = found
     return load_plugin(
         name=name,
