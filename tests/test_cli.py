@@ -410,7 +410,10 @@ def test_debug_traces_what_plughost_does(plugin_env: PluginEnv) -> None:
     assert "recorded tools as ok" in checked
     run = trace("run", "--isolated", "tools", "echo", "hi")
     text = "\n".join(run)
-    assert re.search(r"starting the worker of plugin 'tools': .* -P -m plughost.worker", text)
+    assert re.search(
+        r"starting the worker of plugin 'tools': .* -P -c from plughost.worker import run; run\(\)",
+        text,
+    )
     assert re.search(r"handshake done in [\d.]+ ms", text)
     # Each shutdown step, in order: "worker PID: what happened".
     steps = [line.split(": ", 2)[2] for line in run if "plughost._runtime.lifetime" in line]

@@ -6,6 +6,7 @@ annotation below is a string that validation has to resolve.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import re
@@ -1125,6 +1126,49 @@ def test_settings_are_inherited_and_extended() -> None:
     assert extended[-1].help == "The one more."
     assert extended[0].help == "From the string after the attribute."
     assert _manifest(KeepsItsBase).settings == _manifest(Configurable).settings
+
+
+def _two_local_plugins() -> tuple[type, type]:
+    # Two classes called Settings in one function, the first under a `with`:
+    # each is found by its qualified name, as inspect finds a class.
+    with contextlib.nullcontext():
+
+        class First(Plugin):
+            """The first."""
+
+            class Settings:
+                """Its settings."""
+
+                colour: str = "red"
+                """The first's colour."""
+
+            @command
+            def go(self) -> None:
+                """Go."""
+
+    class Second(Plugin):
+        """The second."""
+
+        class Settings:
+            """Its settings."""
+
+            colour: str = "blue"
+            """The second's colour."""
+
+        @command
+        def go(self) -> None:
+            """Go."""
+
+    return First, Second
+
+
+def test_attribute_help_comes_from_the_class_itself_wherever_it_is_defined() -> None:
+    first, second = (_manifest(cls).settings for cls in _two_local_plugins())
+    assert first is not None and second is not None
+    assert [(s.default, s.help) for s in first + second] == [
+        ("red", "The first's colour."),
+        ("blue", "The second's colour."),
+    ]
 
 
 @pytest.mark.parametrize("cls", [Configurable, TakesNothing, Inheriting], ids=lambda c: c.__name__)

@@ -7,6 +7,7 @@ a public name without this test saying which.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -15,6 +16,8 @@ import pytest
 import plughost
 import plughost.testing
 import plughost.worker
+from plughost._runtime.client import python_worker_command
+from plughost._runtime.server import NOT_DIRECTLY
 
 PUBLIC: dict[str, dict[str, str | None]] = {
     "plughost": {
@@ -94,10 +97,16 @@ def test_each_name_imports_alone_in_a_fresh_interpreter() -> None:
             assert result.stdout == "True\n", f"{module}.{name}"
 
 
-def test_the_worker_module_runs_the_worker_server() -> None:
-    from plughost._runtime import server
-
-    assert vars(plughost.worker)["main"] is server.main
+def test_the_worker_module_runs_the_worker_server_both_ways() -> None:
+    # As the host starts it (`-c`, no runpy) and as documented (`-m`): run by
+    # hand, without the cookie, the worker server says so.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLUGHOST_")}
+    for command in (python_worker_command(), [sys.executable, "-m", "plughost.worker"]):
+        done = subprocess.run(
+            command, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=60
+        )
+        assert (done.returncode, done.stdout, done.stderr) == (1, "", NOT_DIRECTLY + "\n")
+    assert plughost.worker.__all__ == ["run"]
 
 
 def test_what_a_plugin_imports_of_plughost_costs_no_module_a_bare_interpreter_lacks() -> None:

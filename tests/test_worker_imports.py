@@ -5,7 +5,9 @@ already loaded when the worker imports it. The worker must not have loaded
 ``logging`` (configured only when something imports it), what calls need
 (``threading``, ``queue``, the call answering: imported with the first
 call) or anything of the host side. A plugin that imports ``logging`` is
-heard as before.
+heard as before. The cyclic garbage collector is off for the worker's own
+start and on again, with what the start made frozen, when the plugin's code
+runs.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ _PROBE = textwrap.dedent(
     '''
     """A plugin that notes what was imported before it."""
 
+    import gc
     import sys
 
     BEFORE = sorted(sys.modules)
+    COLLECTING = [gc.isenabled(), gc.get_freeze_count() > 0]
 
     from plughost import Plugin, command
 
@@ -43,6 +47,11 @@ _PROBE = textwrap.dedent(
         def before(self) -> list[str]:
             """The modules loaded when the worker imported this plugin."""
             return BEFORE
+
+        @command
+        def collecting(self) -> list[bool]:
+            """Whether the collector was on, and the worker's start frozen, at the import."""
+            return COLLECTING
 
         @command
         def now(self, log: bool = False) -> list[str]:
@@ -66,6 +75,11 @@ NOT_BEFORE = {
     "plughost._runtime.client",
     "plughost._host",
     "importlib.metadata",
+    # The worker runs with -c, not -m.
+    "runpy",
+    "importlib.util",
+    # The states' enum is for a load that fails.
+    "plughost._discovery.states",
 }
 
 
@@ -110,6 +124,15 @@ def test_the_worker_imports_no_logging_threads_or_call_code_before_its_plugin(
     before = set(answers[0]["result"])
     assert "plughost._runtime.server" in before
     assert not NOT_BEFORE & before, err
+
+
+def test_the_plugin_is_imported_with_the_collector_on_and_the_worker_start_frozen(
+    tmp_path: Path,
+) -> None:
+    # The worker's own start runs without the cyclic garbage collector; the
+    # plugin's code with it, as in any process.
+    answers, err = _ask(tmp_path, [{"command": "collecting", "arguments": {}}])
+    assert answers[0]["result"] == [True, True], err
 
 
 def test_logging_imported_by_the_plugin_is_configured_and_reaches_stderr_as_json(

@@ -1,13 +1,14 @@
 """The Python worker, spoken to in raw protocol v1 (no ``WorkerProcess``).
 
-``python -P -m plughost.worker`` is started with the cookie through plain
-pipes, and the tests write the lines a host never would: malformed ones, a
-call before ``initialize``, an unknown method, versions it does not speak, a
-second ``initialize``, arguments the manifest refuses, a cancel. Then what
-the worker promises whatever its plugin does: every call answered at once,
-with the plugin and the command named and the traceback in the data (shown
-by the command line only with ``--debug``); and a current directory that
-never shadows a module.
+The worker command (``python -P -c "from plughost.worker import run;
+run()"``) is started with the cookie through plain pipes, and the tests
+write the lines a host never would: malformed ones, a call before
+``initialize``, an unknown method, versions it does not speak, a second
+``initialize``, arguments the manifest refuses, a cancel. Then what the
+worker promises whatever its plugin does: every call answered at once, with
+the plugin and the command named and the traceback in the data (shown by the
+command line only with ``--debug``); and a current directory that never
+shadows a module.
 """
 
 from __future__ import annotations

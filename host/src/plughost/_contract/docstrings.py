@@ -10,7 +10,6 @@ here runs plugin code: attribute docstrings are read from the source text.
 from __future__ import annotations
 
 import ast
-import inspect
 import re
 
 __all__ = ["ARGS_SECTIONS", "ATTRIBUTES_SECTIONS", "attribute_docs", "param_help", "split_doc"]
@@ -107,25 +106,67 @@ def attribute_docs(cls: type) -> dict[str, str]:
 
 
 def _class_node(cls: type) -> ast.ClassDef | None:
-    """The statement that defines ``cls``, from its module's source.
+    """The statement that defines ``cls``, from its module's source, parsed once.
 
-    The module is parsed whole and the class found by the line
-    ``inspect.findsource`` gives, rather than cut out with
-    ``inspect.getsource``, whose ``tokenize`` costs a worker's start more
-    than the rest of validation.
+    The source is found as ``inspect.findsource`` finds it, the class in it
+    by its qualified name as ``findsource`` does; but ``findsource`` parses
+    the module for that search, and the tree it makes is not to be had, so
+    the tree parsed here serves both (``inspect.getsource`` would run
+    ``tokenize`` besides, which costs a worker's start more than the rest of
+    validation).
     """
     try:
-        lines, lnum = inspect.findsource(cls)
+        lines = _source_lines(cls)
     except Exception:
         # No source, or a class that fights being looked up: no help, no harm.
+        return None
+    if not lines:
         return None
     try:
         tree = ast.parse("".join(lines))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ClassDef):
-            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-            if lnum + 1 in (first, node.lineno):
-                return node
+    qualname = getattr(cls, "__qualname__", None)
+    return _find_class(tree, qualname, []) if isinstance(qualname, str) else None
+
+
+def _source_lines(cls: type) -> list[str]:
+    """The lines of the file that defines ``cls``, as ``inspect.findsource`` reads them."""
+    import inspect
+    import linecache
+
+    file = inspect.getsourcefile(cls)
+    if file:
+        linecache.checkcache(file)
+    else:
+        file = inspect.getfile(cls)
+        if not (file.startswith("<") and file.endswith(">")):
+            return []
+    module = inspect.getmodule(cls, file)
+    return linecache.getlines(file, module.__dict__) if module else linecache.getlines(file)
+
+
+def _find_class(node: ast.AST, qualname: str, stack: list[str]) -> ast.ClassDef | None:
+    """The first class statement under ``node`` whose qualified name is ``qualname``.
+
+    The order and the names are those of ``inspect``'s own search: every
+    statement, depth first; a function's body is ``NAME.<locals>``.
+    """
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.stmt | ast.excepthandler | ast.match_case):
+            continue  # an expression holds no class statement
+        if isinstance(child, ast.ClassDef):
+            stack.append(child.name)
+            if ".".join(stack) == qualname:
+                return child
+            found = _find_class(child, qualname, stack)
+            stack.pop()
+        elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+            stack += [child.name, "<locals>"]
+            found = _find_class(child, qualname, stack)
+            del stack[-2:]
+        else:
+            found = _find_class(child, qualname, stack)
+        if found is not None:
+            return found
     return None

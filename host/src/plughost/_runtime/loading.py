@@ -16,15 +16,19 @@ from typing import Any
 from .._contract.manifest import Manifest
 from .._contract.untrusted import describe_exception, is_user_interrupt, plugin_code
 from .._contract.validation import validate_plugin_class
-from .._discovery.states import PluginState
 from .._plain import field, frozen
 from .._policy.settings import resolve_settings
 from .once import create, import_target
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .._discovery.states import PluginState
 
 __all__ = [
     "LoadFailure",
     "Loaded",
     "describe_exception",
+    "load_failure",
     "load_plugin",
 ]
 
@@ -49,6 +53,22 @@ class LoadFailure:
 
 
 _NOTHING = object()
+
+
+def load_failure(
+    state: str,
+    reason: str,
+    problems: tuple[str, ...] = (),
+    manifest: Manifest | None = None,
+) -> LoadFailure:
+    """A :class:`LoadFailure` in ``state`` (``"broken"`` or ``"invalid"``).
+
+    The enum's module is imported only here: a load that works (a worker's
+    start, say) never needs it.
+    """
+    from .._discovery.states import PluginState
+
+    return LoadFailure(PluginState(state), reason, problems, manifest)
 
 
 def load_plugin(
@@ -78,8 +98,8 @@ def load_plugin(
             except BaseException as exc:
                 if is_user_interrupt(exc):
                     raise
-                return LoadFailure(
-                    PluginState.BROKEN,
+                return load_failure(
+                    "broken",
                     f"{origin} failed to import {target}: {describe_exception(exc)}; {fix}",
                 )
         try:
@@ -91,8 +111,8 @@ def load_plugin(
                 raise
             # Plugin code ran while the class was examined (a metaclass, a
             # descriptor, __getattr__) and raised.
-            return LoadFailure(
-                PluginState.INVALID,
+            return load_failure(
+                "invalid",
                 f"{origin}: examining its class raised {describe_exception(exc)}; its authors"
                 " must make the class and its commands plain to inspect",
             )
@@ -103,8 +123,8 @@ def load_plugin(
             return _invalid(problems, validation.manifest)
         instance, failure, where = create(obj, given)
         if failure is not None:
-            return LoadFailure(
-                PluginState.BROKEN,
+            return load_failure(
+                "broken",
                 f"{origin} failed to start: {describe_exception(failure)} raised {where}; {fix}",
                 manifest=validation.manifest,
             )
@@ -115,4 +135,4 @@ def _invalid(problems: tuple[str, ...], manifest: Manifest | None = None) -> Loa
     reason = problems[0]
     if len(problems) > 1:
         reason += f" (and {len(problems) - 1} more problem(s))"
-    return LoadFailure(PluginState.INVALID, reason, problems, manifest)
+    return load_failure("invalid", reason, problems, manifest)

@@ -1,6 +1,6 @@
 """The runtimes of a plugin in a process of its own, over protocol v1.
 
-``worker`` runs plughost's Python worker (``python -P -m plughost.worker``),
+``worker`` runs plughost's Python worker (``python -P -c WORKER_CODE``),
 under this interpreter or another one (a plugin in its own virtual
 environment, found there by name). ``executable`` runs a program the user
 named (``command = [...]``), in any language, that speaks protocol v1
