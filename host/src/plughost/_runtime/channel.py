@@ -236,6 +236,9 @@ class Channel:
                 pending.waiter.wait(None if deadline is None else deadline - time.monotonic())
                 with inflight.lock:
                     reading.unfollow(pending.waiter)
+                    if pending.done or (deadline is not None and time.monotonic() >= deadline):
+                        # Leaving: a turn to read this follower was given goes on.
+                        reading.pass_on()
             if not pending.done and deadline is not None and time.monotonic() >= deadline:
                 return False
             if not pending.done and reading.over and inflight.failure is None:

@@ -46,6 +46,11 @@ class Waiter:
             self._woken = True
             self._lock.release()
 
+    @property
+    def woken(self) -> bool:
+        """Whether it has been woken since it last parked."""
+        return self._woken
+
     def wait(self, timeout: float | None) -> None:
         """Park until woken or ``timeout`` seconds (None: no limit); call without the lock."""
         self._lock.acquire(True, -1 if timeout is None else max(0.0, timeout))

@@ -100,11 +100,24 @@ class Leadership:
         """Stop leading, and wake one follower to lead next."""
         with self._inflight.lock:
             self.leading = False
-            if self.followers:
-                self.followers.pop(0).wake()
+            self.pass_on()
             release = self._release and not self.leading
         if release:
             self._close()
+
+    def pass_on(self) -> None:
+        """While nobody leads, wake one parked follower to lead (with the table's lock held).
+
+        A follower already woken (its answer came) would not lead: the next
+        one is woken instead, so that the turn to read is never lost.
+        """
+        if self.leading:
+            return
+        while self.followers:
+            waiter = self.followers.pop(0)
+            if not waiter.woken:
+                waiter.wake()
+                return
 
     def wake_all(self) -> None:
         """Wake every follower (the channel failed)."""

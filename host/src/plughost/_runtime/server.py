@@ -47,6 +47,7 @@ NOT_DIRECTLY = (
 # Whether the cyclic garbage collector is still off for the worker's own start.
 _start_collector_off = False
 
+
 class Worker:
     """Serves one plugin over a channel until shutdown or end of input."""
 
