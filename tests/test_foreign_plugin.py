@@ -299,7 +299,7 @@ def test_close_ends_the_worker_process(wordcount: IsolatedPlugin) -> None:
     wordcount.close()
     # It answered shutdown and exited by itself with status 0, before the
     # grace period ran out (SIGTERM or SIGKILL would give -15 or -9).
-    assert worker._proc is not None and worker._proc.returncode == 0
+    assert worker.process is not None and worker.process.returncode == 0
     assert not worker.alive
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)

@@ -140,8 +140,8 @@ def test_the_worker_ends_them_when_it_is_sent_sigterm(plugin_env: PluginEnv) -> 
         plugin = Host(remember=False).load("limits-grandchild", isolated=True)
         pids = plugin.call("spawn")
         os.kill(plugin.worker.pid, signal.SIGTERM)
-        plugin.worker._proc.wait(10)
-        print(json.dumps({"status": plugin.worker._proc.returncode, "pids": pids}))
+        plugin.worker.process.wait(10)
+        print(json.dumps({"status": plugin.worker.process.returncode, "pids": pids}))
         """
     )
     done = watch([sys.executable, "-c", code], plugin_env.environ(), str(plugin_env.home))

@@ -3,7 +3,7 @@
 A :class:`Channel` frames and encodes requests, gives each an id and
 matches the answers to them (``_inflight``), so that several threads can
 have calls in flight on one worker, and futures too. Every write has the
-request's deadline (``_writer``); a request that times out is cancelled,
+request's deadline (``_sender``); a request that times out is cancelled,
 and a call that timed out is followed by a probe. Answers are read by the
 threads that wait for them (``_leader``), and those of futures by a thread
 that runs only while futures are outstanding. Whatever it learns of the
@@ -16,28 +16,22 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
-from typing import IO, Any, NoReturn
+from typing import IO, Any
 
 from .._errors import CallTimeout, ProtocolError, WorkerCrashed, WorkerError
 from .._plain import frozen
 from . import protocol as p
 from .futures_reader import FuturesReader
-from .inflight import InFlight, Pending, Waiter
+from .inflight import InFlight, Pending
 from .leader import Leadership
 from .lifetime import describe_status
-from .writer import ChannelGone, RequestWriter, WriteTimeout
+from .sender import EXIT_NEWS, Sender
 
 __all__ = ["EXIT_NEWS", "PROBE_TIMEOUT", "Channel", "ProcessHooks"]
 
 #: Seconds a worker has to answer a ping after a call timed out; one that
 #: cannot (it holds the GIL, or is stopped) is killed at once.
 PROBE_TIMEOUT = 0.25
-#: How long to wait for an exit status once the channel is gone, so that the
-#: message can say how the worker ended.
-EXIT_NEWS = 0.3
-# A cancel is a courtesy: it may not hold up the timeout it follows.
-_CANCEL_DEADLINE = 0.25
-_FOREVER = float("inf")
 
 
 @frozen
@@ -73,18 +67,14 @@ class Channel:
         self._reading = Leadership(
             self._inflight, max_message, self._broke, process.ended, self._before_wait
         )
-        # Requests of futures held back while the leader is busy with answers.
-        self._outbox: list[bytes] = []
-        self._outbox_deadline = _FOREVER
-        self._writer: RequestWriter | None = None
+        self._sender = Sender(name, self._inflight, process.error, process.exit_status, self.fail)
         self._closing = False
-        self._closed = False
         # The thread that reads the answers of futures, while any are outstanding.
         self._pump = FuturesReader(
             name,
             self._inflight,
             self._reading,
-            cancel=self._cancel,
+            cancel=self._sender.cancel,
             probe=self.probe,
             hurry=process.hurry,
         )
@@ -93,7 +83,7 @@ class Channel:
         """Write requests to ``stdin``, each by its deadline; read answers from ``stdout``."""
         # Writes never block for longer than the request's deadline: a worker
         # that stops reading must not hang the host.
-        self._writer = RequestWriter(stdin)
+        self._sender.connect(stdin)
         self._reading.connect(stdout)
 
     @property
@@ -131,7 +121,7 @@ class Channel:
         pending = self._inflight.open(self._closed_error())
         sent = False
         try:
-            self._send(p.encode(p.request(pending.id, method, params)), deadline, timeout)
+            self._sender.send(p.encode(p.request(pending.id, method, params)), deadline, timeout)
             sent = True
             if not self._await(pending, deadline):
                 if not self._inflight.abandon(pending):
@@ -139,14 +129,14 @@ class Channel:
                     return pending.outcome()
                 if not starting:
                     self._process.hurry()
-                    self._cancel(pending.id)
+                    self._sender.cancel(pending.id)
                 raise self._timed_out(method, timeout)
         except BaseException as exc:
             # KeyboardInterrupt too: forget the request and tell the worker.
             if isinstance(exc, KeyboardInterrupt):
                 self._process.hurry()
             if self._inflight.abandon(pending, sent=sent) and sent and not starting:
-                self._cancel(pending.id)
+                self._sender.cancel(pending.id)
             raise
         return pending.outcome()
 
@@ -173,12 +163,10 @@ class Channel:
             # the others before it next waits: one write for many requests.
             held = reading.leading and not reading.polling and self._inflight.failure is None
             if held:
-                self._outbox.append(line)
-                if deadline is not None and deadline < self._outbox_deadline:
-                    self._outbox_deadline = deadline
+                self._sender.hold(line, deadline)
         if not held:
             try:
-                self._send(line, deadline, timeout)
+                self._sender.send(line, deadline, timeout)
             except BaseException:
                 self._inflight.abandon(pending, sent=False)
                 raise
@@ -188,21 +176,19 @@ class Channel:
         """The leader is about to wait: write the requests held back meanwhile."""
         with self._inflight.lock:
             self._reading.polling = True
-            if not self._outbox:
-                return
-            lines, self._outbox = self._outbox, []
-            deadline, self._outbox_deadline = self._outbox_deadline, _FOREVER
-        limit = None if deadline == _FOREVER else deadline
+            held = self._sender.take_held()
+        if held is None:
+            return
+        lines, deadline = held
         try:
-            self._send(b"".join(lines), limit, None if limit is None else limit - time.monotonic())
+            limit = None if deadline is None else deadline - time.monotonic()
+            self._sender.send(lines, deadline, limit)
         except WorkerError as exc:
             # Their futures get this failure, and so does every request.
             self.fail(exc)
 
     def _closed_error(self) -> WorkerError | None:
-        if not self._closed:
-            return None
-        return WorkerCrashed(f"plugin {self._name!r}: the worker was shut down", plugin=self._name)
+        return self._sender.shut_down_error() if self._sender.closed else None
 
     def _timed_out(self, method: str, timeout: float | None) -> CallTimeout:
         return CallTimeout(
@@ -213,39 +199,14 @@ class Channel:
 
     def _await(self, pending: Pending, deadline: float | None) -> bool:
         """Wait for ``pending``, reading for everyone while nobody else does; False: timed out."""
-        inflight, reading = self._inflight, self._reading
-        while True:
-            with inflight.lock:
-                if pending.done:
-                    return True
-                if inflight.failure is not None and pending.id not in inflight.pending:
-                    pending.error = pending.error or inflight.failure
-                    return True
-                lead = reading.try_lead()
-                if not lead:
-                    if pending.waiter is None:
-                        pending.waiter = Waiter()
-                    reading.follow(pending.waiter)
-            if lead:
-                try:
-                    reading.lead(lambda: pending.done, deadline)
-                finally:
-                    reading.step_down()
-            else:
-                assert pending.waiter is not None
-                pending.waiter.wait(None if deadline is None else deadline - time.monotonic())
-                with inflight.lock:
-                    reading.unfollow(pending.waiter)
-                    if pending.done or (deadline is not None and time.monotonic() >= deadline):
-                        # Leaving: a turn to read this follower was given goes on.
-                        reading.pass_on()
-            if not pending.done and deadline is not None and time.monotonic() >= deadline:
+        while not self._reading.wait_for(pending, deadline):
+            if deadline is not None and time.monotonic() >= deadline:
                 return False
-            if not pending.done and reading.over and inflight.failure is None:
-                # Nobody can read any more: the channel was released under us.
-                self.fail(self._process.error(WorkerCrashed, "was shut down"))
+            # Nobody can read any more: the channel was released under us.
+            self.fail(self._process.error(WorkerCrashed, "was shut down"))
+        return True
 
-    # -- probe, cancel, send -----------------------------------------------------
+    # -- probe, broken answers -----------------------------------------------------
 
     def probe(self) -> None:
         """After a call timed out: a worker that cannot even answer a ping is killed now."""
@@ -263,47 +224,6 @@ class Channel:
             )
         except WorkerError:
             pass
-
-    def _cancel(self, id_: int) -> None:
-        if self._inflight.failure is not None or self._closed:
-            return
-        deadline = time.monotonic() + _CANCEL_DEADLINE
-        with contextlib.suppress(WorkerError):
-            self._send(p.encode(p.notification("cancel", {"id": id_})), deadline, _CANCEL_DEADLINE)
-
-    def _send(self, line: bytes, deadline: float | None, limit: float | None) -> None:
-        assert self._writer is not None
-        try:
-            self._writer.write(line, deadline)
-        except WriteTimeout as exc:
-            what = (
-                "stopped reading requests, so the call did not finish within"
-                if exc.started
-                else "did not take a request within"
-            )
-            failure = self._process.error(CallTimeout, f"{what} {limit:g} s")
-            if exc.partial:
-                # Half a request is on the channel: it cannot be used again.
-                self.fail(failure)
-            raise failure from None
-        except ChannelGone as exc:
-            if exc.closing or self._closed:
-                raise WorkerCrashed(
-                    f"plugin {self._name!r}: the worker was shut down", plugin=self._name
-                ) from None
-            self._lost()
-
-    def _lost(self) -> NoReturn:
-        """A write failed (EPIPE): the call fails at once, and the worker is killed."""
-        # A worker that crashed is about to be reaped; one that only closed
-        # its stdin is not worth waiting for.
-        status = self._process.exit_status(EXIT_NEWS / 3)
-        what = "closed its stdin, so it cannot take requests"
-        self.fail(
-            self._process.error(WorkerCrashed, what if status is None else describe_status(status))
-        )
-        assert self._inflight.failure is not None
-        raise self._inflight.failure
 
     def _broke(self, exc: p.ProtocolViolation, line: bytes | None, cut: bool) -> None:
         """The worker's stdout broke the protocol: the channel fails, saying how."""
@@ -326,14 +246,7 @@ class Channel:
 
     def drain(self, seconds: float) -> None:
         """Read whatever the worker still writes, for at most ``seconds`` (its exit is near)."""
-        deadline = time.monotonic() + seconds
-        with self._inflight.lock:
-            lead = self._reading.try_lead()
-        if lead:
-            try:
-                self._reading.lead(lambda: False, deadline)
-            finally:
-                self._reading.step_down()
+        self._reading.drain(seconds)
 
     def fail(self, failure: WorkerError) -> None:
         """The worker failed: every request raises ``failure``, and the worker is killed.
@@ -360,20 +273,19 @@ class Channel:
         """Ask the worker to shut down, waiting at most ``seconds`` for its answer."""
         with contextlib.suppress(WorkerError):
             self.request("shutdown", None, seconds)
-        self._closed = True
+        self._sender.closed = True
 
     def end_input(self) -> None:
         """Close the worker's stdin."""
-        if self._writer is not None:
-            self._writer.close()
+        self._sender.end_input()
 
     def mark_closed(self) -> None:
         """No more requests: each one from now on fails at once, as shut down."""
-        self._closed = True
+        self._sender.closed = True
 
     def release(self) -> None:
         """The worker is gone: whatever still waits fails as shut down; close its stdout."""
-        self._closed = True
+        self._sender.closed = True
         if self._inflight.failure is None:
             self.fail(self._process.error(WorkerCrashed, "was shut down"))
         self._reading.release()

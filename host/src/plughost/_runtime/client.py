@@ -4,8 +4,9 @@ A :class:`WorkerProcess` starts the child in a session of its own, does the
 handshake, and then sends requests over its channel (``_channel``), which
 matches responses to requests by id, so that several threads can have calls
 in flight on one worker, and futures too. The threads that wait for answers
-read the worker's stdout themselves (``_leader``); one thread drains its
-stderr (``_stderr``), another notices its exit.
+read the worker's stdout themselves (``_leader``); the process under the
+channel (its stderr drained, its exit noticed and described) is watched by
+``_watch``.
 Whatever the worker does (exit, hang, hold the GIL, stop itself, close its
 stdin, write garbage, ignore SIGTERM) a call, a start and a shutdown each
 end within about a second of their limit, with one line that says what
@@ -15,27 +16,24 @@ is tracked through /proc (``_proctree``) and ends with it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
 from .._contract.manifest import Manifest
-from .._errors import CallTimeout, ProtocolError, WorkerCrashed, WorkerError, WorkerStartError
+from .._errors import CallTimeout, ProtocolError, WorkerCrashed, WorkerStartError
 from .._policy.config import DEFAULT_CALL_TIMEOUT, DEFAULT_START_TIMEOUT
 from . import protocol as p
 from .answers import accept_initialize, call_result, initialize_params
-from .channel import EXIT_NEWS, Channel, ProcessHooks
+from .channel import EXIT_NEWS
 from .inflight import Pending
-from .lifetime import describe_status, shut_down, spawn
-from .proctree import ProcessTree
-from .stderr import StderrDrain
+from .lifetime import shut_down, spawn
+from .watch import ProcessWatch
 
 __all__ = [
     "DEFAULT_CALL_TIMEOUT",
@@ -101,20 +99,9 @@ class WorkerProcess:
         self._start_timeout = start_timeout
         self._max_message = max_message
         self._debug = debug
-        hooks = ProcessHooks(
-            error=self._error,
-            exit_status=self._exit_status,
-            hurry=self._hurry_up,
-            kill=self._kill,
-            ended=self._on_exit,
-        )
-        self._channel = Channel(name, max_message, hooks)
-        # Set when the worker timed out, failed to start or was interrupted.
-        self._hurry = False
-        self._stderr = StderrDrain(name)
-        self._threads: list[threading.Thread] = []
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._tree: ProcessTree | None = None
+        self._watch = ProcessWatch(name, max_message)
+        self._channel = self._watch.channel
+        self._error = self._watch.error
         self.manifest: Manifest | None = None
         self.protocol_version: int | None = None
         self.worker_info: dict[str, Any] = {}
@@ -124,16 +111,23 @@ class WorkerProcess:
     @property
     def pid(self) -> int | None:
         """The worker's process id (also its process group id)."""
-        return self._proc.pid if self._proc else None
+        proc = self._watch.proc
+        return proc.pid if proc else None
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The worker's ``Popen``, once it was started."""
+        return self._watch.proc
 
     @property
     def alive(self) -> bool:
         """Whether the worker is running and usable."""
+        proc = self._watch.proc
         return (
-            self._proc is not None
+            proc is not None
             and self._channel.failure is None
             and not self._channel.closing
-            and self._proc.poll() is None
+            and proc.poll() is None
         )
 
     def start(self) -> Manifest:
@@ -143,7 +137,7 @@ class WorkerProcess:
         env.setdefault("PYTHONUNBUFFERED", "1")
         started = time.monotonic()
         try:
-            self._proc, self._tree = spawn(self.command, env)
+            proc, tree = spawn(self.command, env)
         except OSError as exc:
             raise WorkerStartError(
                 f"cannot start the worker of plugin {self.name!r} ({' '.join(self.command)}):"
@@ -154,20 +148,9 @@ class WorkerProcess:
             "starting the worker of plugin %r: %s (pid %d)",
             self.name,
             " ".join(self.command),
-            self._proc.pid,
+            proc.pid,
         )
-        assert self._proc.stdout is not None and self._proc.stderr is not None
-        assert self._proc.stdin is not None
-        self._channel.connect(self._proc.stdin, self._proc.stdout)
-        for target, stream, label in (
-            (self._stderr.drain, self._proc.stderr, "err"),
-            (self._watch, None, "wait"),
-        ):
-            t = threading.Thread(
-                target=target, args=(stream,), name=f"plughost-{self.name}-{label}", daemon=True
-            )
-            t.start()
-            self._threads.append(t)
+        self._watch.attach(proc, tree)
         try:
             params = initialize_params(self._plugin, self._settings, debug=self._debug)
             try:
@@ -192,7 +175,7 @@ class WorkerProcess:
             expected = str(self._plugin.get("name", self.name))
             accepted = accept_initialize(self.name, expected, response, self._error)
         except BaseException:
-            self._hurry = True
+            self._watch.hurry_up()
             self.close()
             raise
         self.protocol_version = accepted.protocol_version
@@ -201,7 +184,7 @@ class WorkerProcess:
         log.debug(
             "worker of plugin %r: pid %d, protocol %d, handshake done in %.1f ms",
             self.name,
-            self._proc.pid,
+            proc.pid,
             accepted.protocol_version,
             (time.monotonic() - started) * 1000,
         )
@@ -257,62 +240,6 @@ class WorkerProcess:
         """Check that the worker answers."""
         self._channel.request("ping", None, timeout)
 
-    # -- the process, for the channel and its watchers ------------------------------------
-
-    def _watch(self, _: object) -> None:
-        """Notice the worker's exit, even while a grandchild holds its stdout open.
-
-        What it wrote before it exited is read first (by whoever waits for an
-        answer, or here), so that its last answers are not lost.
-        """
-        proc = self._proc
-        assert proc is not None
-        proc.wait()
-        until = time.monotonic() + EXIT_NEWS
-        self._channel.drain(EXIT_NEWS)
-        while not self._channel.over and time.monotonic() < until:
-            time.sleep(0.01)
-        if not self._channel.over and not self._channel.closing:
-            self._channel.fail(self._error(WorkerCrashed, describe_status(proc.poll())))
-
-    def _on_exit(self) -> None:
-        """The worker's stdout closed: it exited, or is about to."""
-        proc = self._proc
-        assert proc is not None
-        if not self._channel.closing:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                proc.wait(EXIT_NEWS)
-        # Give the stderr thread a moment to collect the last words.
-        if self._threads and self._threads[0] is not threading.current_thread():
-            self._threads[0].join(EXIT_NEWS)
-        if self._channel.closing:
-            what = "was shut down"
-        else:
-            what = describe_status(proc.poll())
-            if proc.poll() is None:
-                what = "closed its channel"
-        self._channel.fail(self._error(WorkerCrashed, what))
-
-    def _error(self, kind: type[WorkerError], what: str) -> WorkerError:
-        status = self._proc.poll() if self._proc else None
-        tail = self._stderr.last_lines()
-        text = f"plugin {self.name!r}: its worker {' '.join(what.split())}"
-        if tail:
-            text += "; last lines of its stderr: " + " | ".join(tail)
-        return kind(
-            text, plugin=self.name, exit_status=status, stderr_tail=tuple(self._stderr.tail)
-        )
-
-    def _exit_status(self, wait: float) -> int | None:
-        proc = self._proc
-        assert proc is not None
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(wait)
-        return proc.poll()
-
-    def _hurry_up(self) -> None:
-        self._hurry = True
-
     # -- shutdown --------------------------------------------------------------------
 
     def close(self, grace: float = SHUTDOWN_GRACE) -> None:
@@ -329,11 +256,11 @@ class WorkerProcess:
             return
         # Only a worker that completed the handshake is asked politely.
         usable = working and self.manifest is not None
-        proc, tree = self._proc, self._tree
+        proc, tree = self._watch.proc, self._watch.tree
         if proc is None or tree is None:
             self._channel.mark_closed()
             return
-        budget = min(grace, HURRIED_GRACE) if self._hurry else grace
+        budget = min(grace, HURRIED_GRACE) if self._watch.hurried else grace
         deadline = time.monotonic() + budget
         log.debug(
             "shutting down the worker of plugin %r (pid %d) within %g s%s",
@@ -346,12 +273,5 @@ class WorkerProcess:
         shut_down(proc, tree, budget, ask=ask, end_input=self._channel.end_input)
         self._channel.mark_closed()
         tree.close()
-        until = max(deadline, time.monotonic()) + EXIT_NEWS
-        for t in self._threads:
-            t.join(max(0.0, until - time.monotonic()))
+        self._watch.join(max(deadline, time.monotonic()) + EXIT_NEWS)
         self._channel.release()
-
-    def _kill(self) -> None:
-        """Kill the worker and everything it started, now."""
-        if self._tree is not None:
-            self._tree.kill()

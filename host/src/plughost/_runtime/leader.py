@@ -28,7 +28,7 @@ from typing import IO
 
 from . import protocol as p
 from .framing import LineBuffer
-from .inflight import InFlight, Waiter
+from .inflight import InFlight, Pending, Waiter
 
 __all__ = ["Leadership"]
 
@@ -141,6 +141,56 @@ class Leadership:
             with contextlib.suppress(OSError, ValueError):
                 self._stream.close()
             self._stream = None
+
+    def wait_for(self, pending: Pending, deadline: float | None) -> bool:
+        """Wait for ``pending``, leading while nobody else reads; True once it is done or failed.
+
+        False when the deadline passed, or when nobody can read any more
+        (the stream ended or was released) and the channel has not failed.
+        """
+        inflight = self._inflight
+        while True:
+            with inflight.lock:
+                if pending.done:
+                    return True
+                if inflight.failure is not None and pending.id not in inflight.pending:
+                    pending.error = pending.error or inflight.failure
+                    return True
+                lead = self.try_lead()
+                if not lead:
+                    if pending.waiter is None:
+                        pending.waiter = Waiter()
+                    self.follow(pending.waiter)
+            if lead:
+                try:
+                    self.lead(lambda: pending.done, deadline)
+                finally:
+                    self.step_down()
+            else:
+                assert pending.waiter is not None
+                pending.waiter.wait(None if deadline is None else deadline - time.monotonic())
+                with inflight.lock:
+                    self.unfollow(pending.waiter)
+                    if pending.done or (deadline is not None and time.monotonic() >= deadline):
+                        # Leaving: a turn to read this follower was given goes on.
+                        self.pass_on()
+            # The loop's top sees a call that is done now; the rest ends the wait.
+            if not pending.done:
+                if deadline is not None and time.monotonic() >= deadline:
+                    return False
+                if self.over and inflight.failure is None:
+                    return False
+
+    def drain(self, seconds: float) -> None:
+        """Read whatever is still written, for at most ``seconds``, unless another thread leads."""
+        deadline = time.monotonic() + seconds
+        with self._inflight.lock:
+            lead = self.try_lead()
+        if lead:
+            try:
+                self.lead(lambda: False, deadline)
+            finally:
+                self.step_down()
 
     def lead(self, done: Callable[[], bool], deadline: float | None) -> None:
         """Read and deliver answers until ``done()``, the deadline, or the stream is over."""
